@@ -1,0 +1,3 @@
+from podio_component.cli import main
+
+raise SystemExit(main())

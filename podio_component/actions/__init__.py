@@ -1,0 +1,1 @@
+"""Actions: each module exposes process(msg, cfg, snapshot=None)."""

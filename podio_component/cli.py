@@ -1,0 +1,109 @@
+"""podio-component: run / verify / describe / emulator / demo."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from podio_component import descriptor, logs
+from podio_component.errors import PodioComponentError, redact
+
+
+def _json_arg(text: str) -> Any:
+    """A JSON string, or @path to a JSON file."""
+    source = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    try:
+        return json.loads(source)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({exc})") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    module = importlib.import_module(descriptor.action(args.action)["main"])
+    output = module.process(args.msg, args.cfg)
+    print(json.dumps(output, ensure_ascii=False))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from podio_component.verify_credentials import verify
+
+    print(json.dumps(verify(args.cfg)))
+    return 0
+
+
+def _describe(args: argparse.Namespace) -> int:
+    component = descriptor.load()
+    print(f"{component['title']} {component['version']}: {component['description']}")
+    print("credential fields:")
+    for name, field in component["credentials"]["fields"].items():
+        default = f" (default {field['placeholder']})" if "placeholder" in field else ""
+        print(f"  {name}: {field['label']}{default}")
+    print("actions:")
+    for name, action in component["actions"].items():
+        print(f"  {name}: {action['title']} ({action['main']})")
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from podio_component.emulator.server import serve_forever
+
+    serve_forever(port=args.port, seed=args.seed, faults=args.fault)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from podio_component.emulator.demo import run_demo
+
+    return run_demo()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="podio-component", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run one action on one message, print the output")
+    run.add_argument("action", help="action id from component.json, e.g. makeRawRequest")
+    run.add_argument("--cfg", type=_json_arg, required=True, help="step cfg: JSON or @file")
+    run.add_argument("--msg", type=_json_arg, required=True, help="message: JSON or @file")
+    run.set_defaults(handler=_run)
+
+    verify = commands.add_parser("verify", help="check a credential with one cheap call")
+    verify.add_argument("--cfg", type=_json_arg, required=True, help="credential: JSON or @file")
+    verify.set_defaults(handler=_verify)
+
+    describe = commands.add_parser("describe", help="list actions and credential fields")
+    describe.set_defaults(handler=_describe)
+
+    emulator = commands.add_parser("emulator", help="run the local Podio + Secrets emulator")
+    emulator.add_argument("--port", type=int, default=8080, help="Podio API port (default 8080)")
+    emulator.add_argument("--seed", type=Path, help="seed data JSON (default: built-in)")
+    emulator.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="METHOD PATH STATUS[,STATUS...]",
+        help="inject statuses for matching requests, e.g. 'GET /item/* 503,503'",
+    )
+    emulator.set_defaults(handler=_emulator)
+
+    demo = commands.add_parser("demo", help="run Make Raw Request against the emulator")
+    demo.set_defaults(handler=_demo)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logs.configure()
+    try:
+        code: int = args.handler(args)
+    except (PodioComponentError, KeyError, OSError) as exc:
+        message = exc.message if isinstance(exc, PodioComponentError) else str(exc)
+        print(f"error: {redact(message)}", file=sys.stderr)
+        return 1
+    return code

@@ -1,0 +1,154 @@
+"""Run the emulator: Podio and the platform Secrets API, each on its own loopback port."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from podio_component.emulator.faults import Fault, FaultPlan, RequestLog
+from podio_component.emulator.platform_app import Platform, PlatformApp
+from podio_component.emulator.podio_app import PodioApp
+from podio_component.emulator.world import Limits, PodioWorld, load_seed
+
+HOST = "127.0.0.1"
+
+
+class Emulator:
+    """Both sides of the emulator, started in background threads.
+
+    >>> with Emulator() as emulator:
+    ...     env = emulator.environment()          # PODIO_API_URL and ELASTICIO_* for the component
+    ...     cfg = {"secretId": emulator.create_secret()}
+    """
+
+    def __init__(
+        self,
+        seed: dict[str, Any] | None = None,
+        *,
+        port: int = 0,
+        platform_port: int = 0,
+        token_lifetime: float = 8 * 3600,
+        rotate_refresh_tokens: bool = True,
+        limits: Limits | None = None,
+    ) -> None:
+        self.world = PodioWorld(
+            seed,
+            token_lifetime=token_lifetime,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            limits=limits,
+        )
+        self.faults = FaultPlan()
+        self.log = RequestLog()
+        client = next(iter(self.world.clients.values()))
+        self.client_id: str = client["client_id"]
+        self.platform = Platform(client_secret=client["client_secret"])
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request access log
+        self._podio = make_server(
+            HOST, port, PodioApp(self.world, self.faults, self.log), threaded=True
+        )
+        self._platform = make_server(
+            HOST, platform_port, PlatformApp(self.platform, self.faults, self.log), threaded=True
+        )
+        self.podio_url = f"http://{HOST}:{self._podio.server_port}"
+        self.platform_url = f"http://{HOST}:{self._platform.server_port}"
+        self.platform.podio_url = self.podio_url
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> Emulator:
+        for server in (self._podio, self._platform):
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        for server in (self._podio, self._platform):
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def servers(self) -> tuple[BaseWSGIServer, BaseWSGIServer]:
+        return self._podio, self._platform
+
+    def issue_token(self, mail: str | None = None) -> dict[str, Any]:
+        """A token response for a seeded user (the first one by default)."""
+        user = self.world.user_by_mail(mail) if mail else next(iter(self.world.users.values()))
+        if user is None:
+            raise KeyError(f"no seeded user {mail!r}")
+        from podio_component.emulator.world import Grant
+
+        return self.world.issue_tokens(Grant("user", user["user_id"], self.client_id, "global:all"))
+
+    def create_secret(self, mail: str | None = None, fields: dict[str, Any] | None = None) -> str:
+        """A platform secret holding a fresh token for a seeded user; returns its id."""
+        tokens = self.issue_token(mail)
+        return self.platform.add("Podio (emulator)", self.client_id, tokens, fields or {})
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables that point the component at this emulator."""
+        return {
+            "PODIO_API_URL": self.podio_url,
+            "ELASTICIO_API_URI": self.platform_url,
+            "ELASTICIO_API_USERNAME": self.platform.username,
+            "ELASTICIO_API_KEY": self.platform.api_key,
+            "ELASTICIO_WORKSPACE_ID": self.platform.workspace_id,
+        }
+
+
+def parse_fault_option(text: str) -> tuple[str, str, list[Fault]]:
+    """'GET /item/* 503,503' -> ("GET", "/item/*", [Fault(503), Fault(503)])."""
+    try:
+        method, pattern, statuses = text.split()
+        return method, pattern, [Fault(status=int(s)) for s in statuses.split(",")]
+    except ValueError:
+        raise ValueError(
+            f"bad --fault {text!r}: expected 'METHOD PATH STATUS[,STATUS...]'"
+        ) from None
+
+
+def serve_forever(port: int, seed: Path | None, faults: list[str]) -> None:
+    """The `podio-component emulator` command: run in the foreground until interrupted."""
+    emulator = Emulator(load_seed(seed) if seed else None, port=port)
+    for option in faults:
+        method, pattern, outcomes = parse_fault_option(option)
+        emulator.faults.add(method, pattern, *outcomes)
+    secret_id = emulator.create_secret(fields={"retries": "3", "retriesDelay": "1000"})
+    token = emulator.issue_token()
+    print(
+        json.dumps(
+            {
+                "podio_api_url": emulator.podio_url,
+                "platform_api_uri": emulator.platform_url,
+                "environment": emulator.environment(),
+                "cfg_with_secret": {"secretId": secret_id},
+                "cfg_with_inline_token": {"oauth": {"access_token": token["access_token"]}},
+                "oauth_client": {
+                    "client_id": emulator.client_id,
+                    "client_secret": emulator.platform.client_secret,
+                },
+            },
+            indent=2,
+        )
+    )
+    print("emulator running; press Ctrl+C to stop", file=sys.stderr, flush=True)
+    emulator.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()

@@ -1,0 +1,121 @@
+"""Platform messages: reading an incoming body, building an output message from a response."""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from podio_component.client import PodioResponse
+from podio_component.errors import InputError, OutputTooLargeError, PodioTransportError
+
+# Escaping can make JSON up to 6 bytes per byte of input; below this bound no check is needed.
+_JSON_GROWTH = 6
+_HEADROOM = 64 * 1024
+
+
+def message_body(msg: object) -> Mapping[str, Any]:
+    """The body of an incoming message, or a clear error when the message has none."""
+    if not isinstance(msg, Mapping):
+        raise InputError("message", "expected an object with a 'body' object")
+    body = msg.get("body")
+    if not isinstance(body, Mapping):
+        raise InputError("message.body", "expected an object")
+    return body
+
+
+def new_message(
+    body: Mapping[str, Any], attachments: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "body": dict(body),
+        "headers": {},
+        "attachments": dict(attachments or {}),
+    }
+
+
+def response_message(response: PodioResponse, max_bytes: int) -> dict[str, Any]:
+    """The output message for a Podio response: parsed JSON, text, or an attachment for bytes."""
+    body: dict[str, Any] = {
+        "statusCode": response.status,
+        "headers": dict(response.headers),
+        "responseBody": None,
+        "rateLimit": rate_limit(response.headers),
+        "attempts": response.attempts,
+    }
+    attachments: dict[str, Any] = {}
+    media_type = response.media_type
+    if not response.content:
+        pass
+    elif _is_file(response):
+        attachments["response"] = {
+            "url": f"data:{media_type or 'application/octet-stream'};base64,"
+            + base64.b64encode(response.content).decode("ascii"),
+            "size": len(response.content),
+            "content-type": media_type or "application/octet-stream",
+        }
+    elif media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            body["responseBody"] = json.loads(response.content)
+        except ValueError:
+            raise PodioTransportError(
+                response.method,
+                response.path,
+                response.attempts,
+                f"HTTP {response.status} with a body that is not valid JSON",
+            ) from None
+    else:
+        body["responseBody"] = response.content.decode(_charset(response), "replace")
+    message = new_message(body, attachments)
+    _check_size(message, len(response.content), max_bytes)
+    return message
+
+
+def rate_limit(headers: Mapping[str, str]) -> dict[str, int | None]:
+    """Podio's X-Rate-Limit-* headers as numbers, so a flow can throttle itself."""
+    return {
+        "limit": _int_or_none(headers.get("x-rate-limit-limit")),
+        "remaining": _int_or_none(headers.get("x-rate-limit-remaining")),
+    }
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _is_file(response: PodioResponse) -> bool:
+    # File downloads may be labelled application/json yet are bytes; a filename marks them.
+    if "filename" in response.headers.get("content-disposition", ""):
+        return True
+    media_type = response.media_type
+    return not (media_type.startswith("text/") or media_type.endswith("json"))
+
+
+def _charset(response: PodioResponse) -> str:
+    for param in response.headers.get("content-type", "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            try:
+                return codecs.lookup(value.strip(' "')).name
+            except LookupError:
+                break
+    return "utf-8"
+
+
+def _check_size(message: Mapping[str, Any], content_length: int, max_bytes: int) -> None:
+    if content_length * _JSON_GROWTH + _HEADROOM <= max_bytes:
+        return
+    size = len(json.dumps(message).encode())
+    if size > max_bytes:
+        raise OutputTooLargeError(
+            f"the output message would be {size} bytes, more than the {max_bytes} bytes the "
+            "platform accepts (PODIO_MAX_OUTPUT_BYTES); request less data, for example with "
+            "limit/offset or fields="
+        )

@@ -1,0 +1,15 @@
+"""verifyCredentials: prove the credential works with one cheap Podio call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from podio_component.client import connect
+from podio_component.settings import environment
+
+
+def verify(cfg: Mapping[str, Any]) -> dict[str, bool]:
+    """{"verified": True}, or an exception whose message says why the credential fails."""
+    connect(cfg, environment()).request("GET", "/user/status")
+    return {"verified": True}
