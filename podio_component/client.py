@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 MAX_PATH_LENGTH = 8192
 _UNSAFE_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
+sleep = time.sleep  # looked up at call time, so unit tests can record waits instead
+
 USER_AGENT = f"podio-component/{__version__} python-requests/{requests.__version__}"
 
 
@@ -119,7 +121,6 @@ class PodioClient:
         self.tokens = tokens
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.sleep = time.sleep  # replaced in unit tests to keep them fast
 
     def request(
         self,
@@ -198,7 +199,7 @@ class PodioClient:
             | retry_if_result(retryable_response),
             before_sleep=before_sleep,
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-            sleep=lambda seconds: self.sleep(seconds),
+            sleep=lambda seconds: sleep(seconds),
         )
         try:
             raw = retrying(attempt)

@@ -64,6 +64,6 @@ def run_demo() -> int:
         reads = emulator.log.count("GET", f"/item/{item_id}")
         print(
             f"\nRecovered after {recovered['body']['attempts']} attempts; "
-            f"the emulator saw {reads} reads of /item/{item_id} in all."
+            f"the emulator saw {reads} reads of /item/{item_id}, the first read included."
         )
     return 0

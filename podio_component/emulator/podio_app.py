@@ -106,7 +106,6 @@ class PodioApp:
             if fault.drop:
                 return self._drop(environ, request, fault)
         response.headers.setdefault("X-Podio-Request-Id", request_id)
-        response.headers.setdefault("Server", "nginx")
         self.log.record(
             "podio",
             request.method,

@@ -62,7 +62,8 @@ class Emulator:
 
     def start(self) -> Emulator:
         for server in (self._podio, self._platform):
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            # A short poll interval makes stop() quick; tests start and stop many emulators.
+            thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
             thread.start()
             self._threads.append(thread)
         return self

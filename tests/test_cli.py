@@ -1,0 +1,108 @@
+"""The podio-component command, run as a real process against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from podio_component.emulator import Emulator
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "podio_component", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_run_prints_the_output_message(emulator: Emulator, tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"secretId": emulator.create_secret()}))
+    msg = json.dumps({"body": {"method": "GET", "url": "/user/status"}})
+    result = cli(
+        "run",
+        "makeRawRequest",
+        "--cfg",
+        f"@{cfg}",
+        "--msg",
+        msg,
+        env={**emulator.environment(), "LOG_LEVEL": "warning"},
+    )
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["body"]["statusCode"] == 200
+    assert output["body"]["responseBody"]["user"]["user_id"] == 1001
+
+
+def test_an_error_is_one_clear_line_on_stderr_and_exit_1(emulator: Emulator) -> None:
+    cfg = json.dumps({"secretId": emulator.create_secret()})
+    msg = json.dumps({"body": {"method": "GET", "url": "/item/31337"}})
+    result = cli("run", "makeRawRequest", "--cfg", cfg, "--msg", msg, env=emulator.environment())
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: GET /item/31337 failed after 1 attempt: HTTP 404")
+
+
+def test_debug_logs_are_json_lines_without_secrets(emulator: Emulator) -> None:
+    secret_id = emulator.create_secret(fields={"retries": "1", "retriesDelay": "0"})
+    emulator.world.expire_all_tokens()
+    emulator.create_secret()  # a second token that must not matter
+    msg = json.dumps({"body": {"method": "GET", "url": "/item/5001"}})
+    result = cli(
+        "run",
+        "makeRawRequest",
+        "--cfg",
+        json.dumps({"secretId": secret_id}),
+        "--msg",
+        msg,
+        env={**emulator.environment(), "LOG_LEVEL": "debug"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    logs = [json.loads(line) for line in lines[:-1]]
+    assert any("refreshing the token" in entry["msg"] for entry in logs)
+    assert all({"time", "level", "name", "msg"} <= set(entry) for entry in logs)
+    secrets = {
+        *emulator.world.access_tokens,
+        *emulator.world.refresh_tokens,
+        emulator.platform.api_key,
+    }
+    assert not [s for s in secrets if s in result.stdout + result.stderr]
+
+
+def test_verify(emulator: Emulator) -> None:
+    good = cli(
+        "verify",
+        "--cfg",
+        json.dumps({"secretId": emulator.create_secret()}),
+        env=emulator.environment(),
+    )
+    assert (good.returncode, json.loads(good.stdout)) == (0, {"verified": True})
+    bad = cli(
+        "verify",
+        "--cfg",
+        json.dumps({"oauth": {"access_token": "wrong-token-1"}}),
+        env=emulator.environment(),
+    )
+    assert bad.returncode == 1 and "re-authenticate" in bad.stderr
+
+
+def test_describe_lists_actions_and_credential_fields() -> None:
+    result = cli("describe")
+    assert result.returncode == 0
+    assert "makeRawRequest: Make Raw Request" in result.stdout
+    assert "retries: Number of retries (default 5)" in result.stdout
+    assert "retriesDelay: Delay between retries (ms) (default 10000)" in result.stdout
+
+
+def test_bad_json_arguments_are_reported() -> None:
+    result = cli("run", "makeRawRequest", "--cfg", "{", "--msg", "{}")
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr

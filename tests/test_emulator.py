@@ -1,0 +1,240 @@
+"""The emulator itself: OAuth grants, token rotation and expiry, rate limit, envelope, faults."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from podio_component.emulator import Emulator, Fault
+
+CLIENT = {"client_id": "emulator-client", "client_secret": "emulator-client-secret"}
+
+
+def token(emulator: Emulator, path: str = "/oauth/token", **params: str) -> requests.Response:
+    return requests.post(f"{emulator.podio_url}{path}", data={**CLIENT, **params}, timeout=5)
+
+
+def api(
+    emulator: Emulator, path: str, access_token: str, scheme: str = "OAuth2"
+) -> requests.Response:
+    return requests.get(
+        f"{emulator.podio_url}{path}",
+        headers={"Authorization": f"{scheme} {access_token}"},
+        timeout=5,
+    )
+
+
+def test_password_grant_gives_podios_token_shape(emulator: Emulator) -> None:
+    response = token(
+        emulator, grant_type="password", username="ada@example.com", password="analytical-engine"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "scope",
+        "ref",
+    }
+    assert (body["token_type"], body["expires_in"]) == ("bearer", 28800)
+    assert body["ref"] == {"type": "user", "id": 1001}
+
+
+def test_client_credentials_may_come_as_http_basic(emulator: Emulator) -> None:
+    response = requests.post(
+        f"{emulator.podio_url}/oauth/token",
+        data={"grant_type": "app", "app_id": "30", "app_token": "emulator-app-token-30"},
+        auth=(CLIENT["client_id"], CLIENT["client_secret"]),
+        timeout=5,
+    )
+    assert response.json()["ref"] == {"type": "app", "id": 30}
+
+
+def test_v2_takes_json_and_refuses_a_form_body(emulator: Emulator) -> None:
+    params = {
+        **CLIENT,
+        "grant_type": "password",
+        "username": "ada@example.com",
+        "password": "analytical-engine",
+    }
+    ok = requests.post(f"{emulator.podio_url}/oauth/token/v2", json=params, timeout=5)
+    assert ok.status_code == 200
+    form = requests.post(f"{emulator.podio_url}/oauth/token/v2", data=params, timeout=5)
+    assert (form.status_code, form.json()["error"]) == (400, "invalid_value")
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        (
+            {"grant_type": "password", "username": "ada@example.com", "password": "x"},
+            "invalid_client",
+        ),
+        ({"grant_type": "refresh_token", "refresh_token": "nope"}, "invalid_grant"),
+        (
+            {
+                "grant_type": "authorization_code",
+                "code": "nope",
+                "redirect_uri": "http://localhost/cb",
+            },
+            "invalid_grant",
+        ),
+        ({"grant_type": "magic"}, "unsupported_grant_type"),
+        ({}, "invalid_request"),
+    ],
+)
+def test_token_endpoint_errors_are_400_with_the_envelope(
+    emulator: Emulator, params: dict[str, str], error: str
+) -> None:
+    response = token(emulator, **params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == error
+    assert {"error_description", "error_detail", "error_parameters", "request"} <= set(body)
+
+
+def test_a_wrong_client_secret_is_invalid_client(emulator: Emulator) -> None:
+    response = requests.post(
+        f"{emulator.podio_url}/oauth/token",
+        timeout=5,
+        data={"client_id": "emulator-client", "client_secret": "wrong", "grant_type": "password"},
+    )
+    assert response.json()["error_description"] == "invalid_auth"
+
+
+def test_the_authorization_code_flow_echoes_state(emulator: Emulator) -> None:
+    query = {"client_id": "emulator-client", "redirect_uri": "http://localhost/cb", "state": "xyz"}
+    page = requests.get(f"{emulator.podio_url}/oauth/authorize", params=query, timeout=5)
+    assert "Grant access" in page.text
+    allowed = requests.post(
+        f"{emulator.podio_url}/oauth/authorize",
+        data={**query, "decision": "allow"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    location = urlsplit(allowed.headers["Location"])
+    params = parse_qs(location.query)
+    assert params["state"] == ["xyz"]
+    exchanged = token(
+        emulator,
+        grant_type="authorization_code",
+        code=params["code"][0],
+        redirect_uri="http://localhost/cb",
+    )
+    assert exchanged.status_code == 200
+    reused = token(
+        emulator,
+        grant_type="authorization_code",
+        code=params["code"][0],
+        redirect_uri="http://localhost/cb",
+    )
+    assert reused.json()["error"] == "invalid_grant"
+
+
+def test_a_denied_authorization_redirects_with_access_denied(emulator: Emulator) -> None:
+    denied = requests.post(
+        f"{emulator.podio_url}/oauth/authorize",
+        allow_redirects=False,
+        timeout=5,
+        data={
+            "client_id": "emulator-client",
+            "redirect_uri": "http://localhost/cb",
+            "state": "s1",
+            "decision": "deny",
+        },
+    )
+    params = parse_qs(urlsplit(denied.headers["Location"]).query)
+    assert params["error"] == ["access_denied"] and params["state"] == ["s1"]
+
+
+def test_refresh_tokens_are_single_use(emulator: Emulator) -> None:
+    first = emulator.issue_token()
+    rotated = token(emulator, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert rotated.status_code == 200
+    assert rotated.json()["refresh_token"] != first["refresh_token"]
+    again = token(emulator, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert again.json()["error"] == "invalid_grant"
+
+
+def test_tokens_expire_after_their_lifetime(emulator: Emulator) -> None:
+    access = emulator.issue_token()["access_token"]
+    assert api(emulator, "/user/status", access).status_code == 200
+    emulator.world.clock.advance(8 * 3600 + 1)
+    expired = api(emulator, "/user/status", access)
+    assert expired.status_code == 401
+    assert expired.json()["error_description"] == "expired_token"
+    assert "expired_token" in expired.headers["WWW-Authenticate"]
+
+
+def test_bearer_is_accepted_and_a_missing_or_unknown_token_is_401(emulator: Emulator) -> None:
+    access = emulator.issue_token()["access_token"]
+    assert api(emulator, "/user/", access, scheme="bearer").status_code == 200
+    missing = requests.get(f"{emulator.podio_url}/user/", timeout=5)
+    assert (missing.status_code, missing.json()["error"]) == (401, "unauthorized")
+    assert api(emulator, "/user/", "unknown-token").json()["error"] == "invalid_token"
+
+
+def test_every_response_has_rate_limit_headers_and_the_limit_gives_420(emulator: Emulator) -> None:
+    emulator.world.limits.rate_limit = 2
+    access = emulator.issue_token()["access_token"]
+    first = api(emulator, "/org/", access)
+    assert first.headers["X-Rate-Limit-Limit"] == "2"
+    assert first.headers["X-Rate-Limit-Remaining"] == "1"
+    assert first.headers["X-Podio-Request-Id"]
+    api(emulator, "/org/", access)
+    limited = api(emulator, "/org/", access)
+    assert limited.status_code == 420
+    assert limited.json()["error"] == "rate_limit"
+    assert "Please wait" in limited.json()["error_description"]
+    emulator.world.clock.advance(3600)
+    assert api(emulator, "/org/", access).status_code == 200
+
+
+def test_seeded_workspace(emulator: Emulator) -> None:
+    access = emulator.issue_token()["access_token"]
+    orgs = api(emulator, "/org/", access).json()
+    assert orgs[0]["spaces"][0]["space_id"] == 20
+    app = api(emulator, "/app/30", access).json()
+    assert [f["external_id"] for f in app["fields"]] == ["title", "amount", "stage", "probability"]
+    item = api(emulator, "/item/5001", access).json()
+    assert item["fields"][0]["values"] == [{"value": "Analytical engine licence"}]
+    raw = api(emulator, "/file/7001/raw", access)
+    assert raw.headers["Content-Type"] == "application/pdf"
+    assert 'filename="contract.pdf"' in raw.headers["Content-Disposition"]
+
+
+def test_faults_are_served_in_order_and_logged(emulator: Emulator) -> None:
+    access = emulator.issue_token()["access_token"]
+    emulator.faults.add("GET", "/user/*", Fault(status=503), Fault(malformed=True))
+    assert api(emulator, "/user/status", access).status_code == 503
+    assert api(emulator, "/user/status", access).text.startswith('{"item_id": 12, "title": "cut')
+    assert api(emulator, "/user/status", access).status_code == 200
+    assert [e.fault for e in emulator.log.entries()] == ["503", "malformed", None]
+
+
+def test_drop_and_truncate_break_the_connection(emulator: Emulator) -> None:
+    access = emulator.issue_token()["access_token"]
+    emulator.faults.add("GET", "/user/status", Fault(drop=True), Fault(truncate=True))
+    with pytest.raises(requests.ConnectionError):
+        api(emulator, "/user/status", access)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        api(emulator, "/user/status", access)
+
+
+def test_the_secrets_api_requires_basic_auth(emulator: Emulator) -> None:
+    secret_id = emulator.create_secret()
+    workspace = emulator.platform.workspace_id
+    url = f"{emulator.platform_url}/v2/workspaces/{workspace}/secrets/{secret_id}"
+    assert requests.get(url, timeout=5).status_code == 401
+    auth = (emulator.platform.username, emulator.platform.api_key)
+    body = requests.get(url, auth=auth, timeout=5).json()
+    assert body["data"]["attributes"]["credentials"]["access_token"]
+    refreshed = requests.post(f"{url}/refresh", auth=auth, timeout=5).json()
+    assert (
+        refreshed["data"]["attributes"]["credentials"]["access_token"]
+        != body["data"]["attributes"]["credentials"]["access_token"]
+    )
