@@ -213,7 +213,7 @@ class PodioClient:
             content=raw.content,
             attempts=attempts,
         )
-        if not response.ok and not accept_errors:
+        if not response.ok and not accept_errors and not _already_deleted(response):
             raise response.error()
         return response
 
@@ -245,6 +245,20 @@ class PodioClient:
             (time.monotonic() - started) * 1000,
         )
         return response
+
+
+def _already_deleted(response: PodioResponse) -> bool:
+    """A retried DELETE that finds the object gone: an earlier attempt whose answer was lost
+    did the delete, so the step succeeded."""
+    if response.method == "DELETE" and response.attempts > 1 and response.status in (404, 410):
+        log.info(
+            "%s %s answered HTTP %d on a retry; the object is already deleted",
+            response.method,
+            response.path,
+            response.status,
+        )
+        return True
+    return False
 
 
 def _wait_hint(response: requests.Response) -> float | None:

@@ -73,3 +73,20 @@ def secret_body(
             },
         }
     }
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fault matrix (and write build/fault-matrix.md) when its tests ran."""
+    from pathlib import Path
+
+    from tests import test_fault_matrix
+
+    if not test_fault_matrix.RESULTS:
+        return
+    report = test_fault_matrix.matrix_report()
+    target = Path(__file__).resolve().parent.parent / "build" / "fault-matrix.md"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(report, encoding="utf-8")
+    terminalreporter.section("fault matrix: outcome (requests Podio received)")
+    terminalreporter.write(report)
+    terminalreporter.write_line(f"written to {target}")

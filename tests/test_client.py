@@ -389,3 +389,20 @@ class TestSecretCredential:
         with pytest.raises(InputError, match="Invalid retries"):
             run(self.CFG)
         assert podio_calls(mocked) == []
+
+
+def test_a_retried_delete_that_finds_the_object_gone_succeeds(
+    mocked: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    mocked.delete(f"{API}/item/1", body=requests.ReadTimeout())
+    mocked.delete(f"{API}/item/1", status=410, json={"error": "gone"})
+    output = run(INLINE, "DELETE")
+    assert (output["body"]["statusCode"], output["body"]["attempts"]) == (410, 2)
+
+
+def test_a_first_delete_of_a_missing_object_is_still_an_error(
+    mocked: responses.RequestsMock,
+) -> None:
+    mocked.delete(f"{API}/item/1", status=404, json={"error": "not_found"})
+    with pytest.raises(PodioHTTPError, match="HTTP 404"):
+        run(INLINE, "DELETE")
