@@ -13,6 +13,7 @@ from jsonschema import Draft3Validator
 
 import podio_component
 from podio_component import descriptor
+from podio_component.actions.objects import DELETE_TYPES, LOOKUP_TYPES
 
 # elastic.io metadata puts `required: true` on each property, which is JSON Schema draft 3.
 COMPONENT = descriptor.load()
@@ -74,6 +75,9 @@ def test_make_raw_request_metadata_titles() -> None:
         "method": "Method",
         "url": "URL",
         "data": "Request Body",
+        "params": "Query Parameters",
+        "headers": "Request Headers",
+        "returnHttpErrors": "Return HTTP errors as output",
     }
     assert props_in["method"]["required"] is True and props_in["url"]["required"] is True
     props_out = action["metadata"]["out"]["properties"]
@@ -96,3 +100,26 @@ def test_make_raw_request_metadata_titles() -> None:
 def test_example_messages_against_the_in_schema(body: dict[str, Any], valid: bool) -> None:
     validator = Draft3Validator(ACTIONS["makeRawRequest"]["metadata"]["in"])
     assert validator.is_valid(body) is valid
+
+
+@pytest.mark.parametrize(
+    ("name", "types"), [("lookupObjectById", LOOKUP_TYPES), ("deleteObjectById", DELETE_TYPES)]
+)
+def test_by_id_actions_offer_every_supported_object_type(
+    name: str, types: dict[str, tuple[str, str]]
+) -> None:
+    action = ACTIONS[name]
+    select = action["fields"]["objectType"]
+    assert select["viewClass"] == "SelectView"
+    assert select["required"] is True
+    assert select["model"] == {key: label for key, (label, _) in types.items()}
+    assert {"item", "app", "task", "comment", "file"} <= set(select["model"])
+    id_field = action["metadata"]["in"]["properties"]["id"]
+    assert (id_field["title"], id_field["required"]) == ("Object ID", True)
+    for field in action["fields"].values():
+        assert field["viewClass"] in VIEW_CLASSES
+
+
+def test_lookup_has_the_allow_zero_results_checkbox() -> None:
+    field = ACTIONS["lookupObjectById"]["fields"]["allowZeroResults"]
+    assert field["viewClass"] == "CheckBoxView"

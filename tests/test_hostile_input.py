@@ -65,9 +65,22 @@ BODIES = st.fixed_dictionaries(
         "method": METHODS | JSON,
         "url": URLS | JSON,
         "data": JSON,
+        "params": JSON,
+        "headers": JSON | st.dictionaries(st.sampled_from(["Host", "X-A", "TE", "a b"]), JSON),
+        "returnHttpErrors": JSON,
         "extra": st.text(max_size=5),
     },
 )
+BODY_FIELDS = {
+    "message.body",
+    "method",
+    "url",
+    "data",
+    "params",
+    "headers",
+    "returnHttpErrors",
+    "extra",
+}
 SETTING = st.none() | st.text(max_size=12) | st.integers(-5, 20) | st.floats() | JSON
 CFGS = st.fixed_dictionaries(
     {},
@@ -119,11 +132,13 @@ def test_any_message_body_ends_in_an_output_or_a_clear_error(body: dict[str, Any
     assert only_podio(urls)
     if isinstance(result, InputError):
         assert urls == []
-        assert result.field in {"message.body", "method", "url", "data", "extra"}
+        assert result.field in BODY_FIELDS
         assert str(result).startswith(f"Invalid {result.field}: ")
     else:
         assert isinstance(result, dict)
         assert result["body"]["statusCode"] == 200
+        sent_headers = {name.lower() for name in body.get("headers") or {}}
+        assert not sent_headers & {"host", "authorization", "te"}
 
 
 @SETTINGS

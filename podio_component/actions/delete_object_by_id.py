@@ -1,0 +1,17 @@
+"""Delete Object By ID: DELETE one Podio object by its type and numeric id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from podio_component.actions.objects import DELETE_TYPES, resolve
+from podio_component.client import connect
+from podio_component.messages import new_message
+from podio_component.settings import environment
+
+
+def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
+    object_id, path = resolve(msg, cfg, DELETE_TYPES)
+    connect(cfg, environment()).request("DELETE", path)
+    return new_message({"id": object_id, "deleted": True})
