@@ -112,7 +112,7 @@ def _charset(response: PodioResponse) -> str:
 def _check_size(message: Mapping[str, Any], content_length: int, max_bytes: int) -> None:
     if content_length * _JSON_GROWTH + _HEADROOM <= max_bytes:
         return
-    size = len(json.dumps(message).encode())
+    size = len(json.dumps(message))  # ASCII-only (ensure_ascii), so characters == bytes
     if size > max_bytes:
         raise OutputTooLargeError(
             f"the output message would be {size} bytes, more than the {max_bytes} bytes the "

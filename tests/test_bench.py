@@ -1,0 +1,30 @@
+"""Smoke run of the benchmark harness on tiny sizes, so it cannot rot. Not a timed test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_bench_harness_runs_and_writes_its_results(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "component / requests" in result.stdout
+    results = json.loads(out.read_text())
+    assert set(results) >= {"machine", "per_message", "cold_start", "memory", "waiting"}
+    assert results["per_message"]["cpu_vs_requests"] > 0
+    waiting = results["waiting"]["420 wait 1 s"]
+    assert waiting["component"]["calls"] == 2  # the hint costs exactly one extra call
+    assert waiting["naive"]["calls"] > waiting["component"]["calls"]
