@@ -23,6 +23,15 @@ def _json_arg(text: str) -> Any:
         raise argparse.ArgumentTypeError(f"not valid JSON ({exc})") from None
 
 
+def _fault_arg(text: str) -> Any:
+    from podio_component.emulator.server import parse_fault_option
+
+    try:
+        return parse_fault_option(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _run(args: argparse.Namespace) -> int:
     module = importlib.import_module(descriptor.action(args.action)["main"])
     output = module.process(args.msg, args.cfg)
@@ -86,9 +95,11 @@ def parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--fault",
         action="append",
+        type=_fault_arg,
         default=[],
-        metavar="METHOD PATH STATUS[,STATUS...]",
-        help="inject statuses for matching requests, e.g. 'GET /item/* 503,503'",
+        metavar="'METHOD PATH OUTCOME[,...]'",
+        help="script the next matching requests; an outcome is a status, drop, truncate, "
+        "malformed, delay:SECONDS or pass, e.g. 'GET /item/* 503,drop,pass'",
     )
     emulator.set_defaults(handler=_emulator)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from podio_component.emulator import Emulator, Fault
+from podio_component.emulator.server import parse_fault_option
 
 CLIENT = {"client_id": "emulator-client", "client_secret": "emulator-client-secret"}
 
@@ -238,3 +242,74 @@ def test_the_secrets_api_requires_basic_auth(emulator: Emulator) -> None:
         refreshed["data"]["attributes"]["credentials"]["access_token"]
         != body["data"]["attributes"]["credentials"]["access_token"]
     )
+
+
+def test_fault_options_from_the_command_line_cover_every_kind() -> None:
+    method, pattern, outcomes = parse_fault_option(
+        "GET /item/* 503,drop,delay:0.5,truncate,malformed,pass"
+    )
+    assert (method, pattern) == ("GET", "/item/*")
+    assert [o.label() for o in outcomes] == [
+        "503",
+        "drop",
+        "delay 0.5s",
+        "truncate",
+        "malformed",
+        "pass",
+    ]
+    with pytest.raises(ValueError, match="an outcome is a status, drop"):
+        parse_fault_option("GET /item/* explode")
+
+
+def test_the_emulator_command_starts_with_faults_and_prints_a_credential() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "podio_component",
+            "emulator",
+            "--port",
+            "0",
+            "--fault",
+            "GET /user/status 503",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        while not lines or lines[-1] != "}\n":
+            lines.append(proc.stdout.readline())
+        info = json.loads("".join(lines))
+        token = info["cfg_with_inline_token"]["oauth"]["access_token"]
+        url = f"{info['podio_api_url']}/user/status"
+        auth = {"Authorization": f"OAuth2 {token}"}
+        assert requests.get(url, headers=auth, timeout=5).status_code == 503
+        assert requests.get(url, headers=auth, timeout=5).status_code == 200
+        assert set(info["environment"]) >= {"PODIO_API_URL", "ELASTICIO_API_KEY"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_bad_fault_option_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "podio_component", "emulator", "--fault", "GET /x boom"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "an outcome is a status" in result.stderr
+
+
+@pytest.mark.parametrize("path", ["/item/424242", "/no/such/route", "/user/status"])
+def test_error_answers_carry_the_rate_limit_headers_too(emulator: Emulator, path: str) -> None:
+    access = emulator.issue_token()["access_token"]
+    for response in (api(emulator, path, access), api(emulator, path, "unknown-token")):
+        assert response.headers["X-Rate-Limit-Limit"] == "1000"
+        assert response.headers["X-Rate-Limit-Remaining"].isdigit()
+        assert response.headers["X-Podio-Request-Id"]

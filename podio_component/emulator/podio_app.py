@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -129,7 +129,12 @@ class PodioApp:
         elif fault.status is not None:
             body = fault.body
             if body is None:
-                body = envelope(request, _default_error(fault.status), "Injected fault")
+                description = (
+                    "You have hit the rate limit. Please wait 1 seconds before trying again."
+                    if fault.status == 420
+                    else "Injected fault"
+                )
+                body = envelope(request, _default_error(fault.status), description)
             if isinstance(body, (dict, list)):
                 response = json_response(body, fault.status)
             else:
@@ -152,32 +157,31 @@ class PodioApp:
     # ---- routing -----------------------------------------------------------------------
 
     def _answer(self, request: Request) -> Response:
+        """Route and run one request; every answer carries Podio's rate-limit headers."""
+        ceiling = self.world.limits.rate_limit
+        limit, remaining = ceiling, ceiling  # calls that are not counted (OAuth, 401)
         path = request.path.rstrip("/") or "/"
         try:
             endpoint, args = ROUTES.bind("api.podio.com", path_info=path).match(
                 method=request.method
             )
-        except NotFound:
-            return json_response(
-                envelope(request, "not_found", "No matching operation could be found."), 404
-            )
-        except Exception:  # MethodNotAllowed and friends: Podio answers not_found too
-            return json_response(
-                envelope(request, "not_found", "No matching operation could be found."), 404
-            )
-        try:
             if endpoint in ("authorize", "token", "token_v2"):
-                return getattr(self, f"_{endpoint}")(request)  # type: ignore[no-any-return]
-            grant = self.world.authenticate(bearer_token(request))
-            limit, remaining = self.world.count_call(grant, endpoint in LIMITED_ENDPOINTS)
-            response: Response = getattr(self, f"_{endpoint}")(request, grant, **args)
-            response.headers["X-Rate-Limit-Limit"] = str(limit)
-            response.headers["X-Rate-Limit-Remaining"] = str(remaining)
-            return response
+                response: Response = getattr(self, f"_{endpoint}")(request)
+            else:
+                grant = self.world.authenticate(bearer_token(request))
+                limit, remaining = self.world.count_call(grant, endpoint in LIMITED_ENDPOINTS)
+                response = getattr(self, f"_{endpoint}")(request, grant, **args)
         except ApiError as exc:
-            return json_response(
+            response = json_response(
                 envelope(request, exc.error, exc.description), exc.status, exc.headers
             )
+        except HTTPException:  # no route, or a method the route lacks: Podio says not_found
+            response = json_response(
+                envelope(request, "not_found", "No matching operation could be found."), 404
+            )
+        response.headers.setdefault("X-Rate-Limit-Limit", str(limit))
+        response.headers.setdefault("X-Rate-Limit-Remaining", str(remaining))
+        return response
 
     # ---- OAuth -------------------------------------------------------------------------
 

@@ -111,21 +111,33 @@ class Emulator:
 
 
 def parse_fault_option(text: str) -> tuple[str, str, list[Fault]]:
-    """'GET /item/* 503,503' -> ("GET", "/item/*", [Fault(503), Fault(503)])."""
+    """'GET /item/* 503,drop,delay:2,truncate,malformed,pass' -> method, pattern, outcomes."""
+    kinds = {
+        "drop": Fault(drop=True),
+        "truncate": Fault(truncate=True),
+        "malformed": Fault(malformed=True),
+        "pass": Fault(),
+    }
     try:
-        method, pattern, statuses = text.split()
-        return method, pattern, [Fault(status=int(s)) for s in statuses.split(",")]
-    except ValueError:
+        method, pattern, spec = text.split()
+        outcomes = []
+        for token in spec.split(","):
+            if token.startswith("delay:"):
+                outcomes.append(Fault(delay=float(token.removeprefix("delay:"))))
+            else:
+                outcomes.append(kinds[token] if token in kinds else Fault(status=int(token)))
+        return method, pattern, outcomes
+    except (ValueError, KeyError):
         raise ValueError(
-            f"bad --fault {text!r}: expected 'METHOD PATH STATUS[,STATUS...]'"
+            f"bad --fault {text!r}: expected 'METHOD PATH OUTCOME[,OUTCOME...]' where an "
+            "outcome is a status, drop, truncate, malformed, delay:SECONDS or pass"
         ) from None
 
 
-def serve_forever(port: int, seed: Path | None, faults: list[str]) -> None:
+def serve_forever(port: int, seed: Path | None, faults: list[tuple[str, str, list[Fault]]]) -> None:
     """The `podio-component emulator` command: run in the foreground until interrupted."""
     emulator = Emulator(load_seed(seed) if seed else None, port=port)
-    for option in faults:
-        method, pattern, outcomes = parse_fault_option(option)
+    for method, pattern, outcomes in faults:
         emulator.faults.add(method, pattern, *outcomes)
     secret_id = emulator.create_secret(fields={"retries": "3", "retriesDelay": "1000"})
     token = emulator.issue_token()
