@@ -14,11 +14,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
+import requests.auth
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -89,12 +91,10 @@ class PodioResponse:
 
     def error(self) -> PodioHTTPError:
         """The error this response stands for, with Podio's envelope fields."""
-        envelope: Any = None
+        envelope: Any = {}
         if self.media_type.endswith("json"):
-            try:
+            with suppress(ValueError):
                 envelope = json.loads(self.content)
-            except ValueError:
-                envelope = None
         if not isinstance(envelope, dict):
             envelope = {}
         text = self.content[:2000].decode("utf-8", "replace")
@@ -108,6 +108,24 @@ class PodioResponse:
             request_id=_short(self.headers.get("x-podio-request-id")),
             retry_after=retry.rate_limit_wait(self.status, self.headers, text),
         )
+
+
+class OAuth2Token(requests.auth.AuthBase):
+    """Podio's documented `Authorization: OAuth2 <token>`.
+
+    Passed as `auth=`, so requests never falls back to ~/.netrc, whose entry for the API host
+    would otherwise replace the token.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"OAuth2 {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "OAuth2Token(***)"
 
 
 def _short(value: object) -> str | None:
@@ -136,7 +154,10 @@ class PodioClient:
     ) -> PodioResponse:
         """Send one logical request; raise unless it ends in a 2xx (or accept_errors is set)."""
         url = pin_url(env.api_url, path)
-        data = None if body is None else json.dumps(body).encode()
+        try:
+            data = None if body is None else json.dumps(body, allow_nan=False).encode()
+        except (ValueError, TypeError):  # NaN, a cycle, or an object JSON cannot hold
+            raise InputError("data", "expected plain JSON values (no NaN or Infinity)") from None
         request_headers = dict(headers or {})
         if data is not None:
             request_headers["Content-Type"] = "application/json"
@@ -233,17 +254,20 @@ class PodioClient:
             url,
             data=data,
             params=params,
-            headers={**headers, "Authorization": f"OAuth2 {token}"},
+            headers=headers,
+            auth=OAuth2Token(token),
             timeout=timeout,
             allow_redirects=False,  # a redirect must never carry the token to another host
         )
-        log.debug(
-            "%s %s -> HTTP %d in %.0f ms",
-            method,
-            urlsplit(url).path,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.monotonic() - started) * 1000
+            log.debug(
+                "%s %s -> HTTP %d in %.0f ms",
+                method,
+                urlsplit(url).path,
+                response.status_code,
+                elapsed_ms,
+            )
         return response
 
 

@@ -132,7 +132,9 @@ class PlatformSecret:
     def _call(self, method: str, suffix: str = "") -> Mapping[str, Any]:
         action = "refresh" if suffix else "read"
         try:
-            response = self._session.request(method, self._url + suffix, timeout=self._timeout)
+            response = self._session.request(
+                method, self._url + suffix, timeout=self._timeout, allow_redirects=False
+            )
         except requests.RequestException as exc:
             raise CredentialsError(
                 f"could not {action} secret {self.secret_id}: the platform Secrets API is "
@@ -143,6 +145,8 @@ class PlatformSecret:
                 401: "the platform rejected ELASTICIO_API_USERNAME/ELASTICIO_API_KEY",
                 404: "no such secret in this workspace",
             }.get(response.status_code, "")
+            if not detail and suffix and 400 <= response.status_code < 500:
+                detail = "Podio refused the refresh token; re-authenticate this credential"
             raise CredentialsError(
                 f"could not {action} secret {self.secret_id}: the platform Secrets API answered "
                 f"HTTP {response.status_code}" + (f" ({detail})" if detail else "")

@@ -50,7 +50,7 @@ def response_message(response: PodioResponse, max_bytes: int) -> dict[str, Any]:
     attachments: dict[str, Any] = {}
     media_type = response.media_type
     if not response.content:
-        pass
+        pass  # an empty body (a 204) stays null
     elif _is_file(response):
         attachments["response"] = {
             "url": f"data:{media_type or 'application/octet-stream'};base64,"
@@ -58,7 +58,7 @@ def response_message(response: PodioResponse, max_bytes: int) -> dict[str, Any]:
             "size": len(response.content),
             "content-type": media_type or "application/octet-stream",
         }
-    elif media_type == "application/json" or media_type.endswith("+json"):
+    elif _is_json(media_type):
         try:
             body["responseBody"] = json.loads(response.content)
         except ValueError:
@@ -95,7 +95,11 @@ def _is_file(response: PodioResponse) -> bool:
     if "filename" in response.headers.get("content-disposition", ""):
         return True
     media_type = response.media_type
-    return not (media_type.startswith("text/") or media_type.endswith("json"))
+    return not (media_type.startswith("text/") or _is_json(media_type))
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _charset(response: PodioResponse) -> str:

@@ -53,7 +53,7 @@ def _whole_number(value: object, lowest: int, highest: int) -> int:
         raise ValueError(f"expected a whole number from {lowest} to {highest}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"expected a whole number from {lowest} to {highest}") from None
     if not number.is_integer() or not lowest <= number <= highest:
         raise ValueError(f"expected a whole number from {lowest} to {highest}")
@@ -63,7 +63,7 @@ def _whole_number(value: object, lowest: int, highest: int) -> int:
 class RetrySettings(BaseModel):
     """The credential's `retries` and `retriesDelay` fields."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     retries: int = DEFAULT_RETRIES
     retries_delay_ms: int = Field(DEFAULT_RETRIES_DELAY_MS, alias="retriesDelay")

@@ -124,3 +124,10 @@ def test_each_output_message_has_a_new_id(mocked: responses.RequestsMock) -> Non
     mocked.get(f"{API}/x", json={})
     ids = {process({"body": {"method": "GET", "url": "/x"}}, CFG)["id"] for _ in range(3)}
     assert len(ids) == 3
+
+
+@pytest.mark.parametrize("data", [{"x": float("nan")}, {"x": float("inf")}, {"x": object()}])
+def test_a_body_json_cannot_hold_is_refused(mocked: responses.RequestsMock, data: Any) -> None:
+    with pytest.raises(InputError, match="Invalid data: expected plain JSON values"):
+        process({"body": {"method": "POST", "url": "/x", "data": data}}, CFG)
+    assert len(mocked.calls) == 0

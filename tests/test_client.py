@@ -406,3 +406,15 @@ def test_a_first_delete_of_a_missing_object_is_still_an_error(
     mocked.delete(f"{API}/item/1", status=404, json={"error": "not_found"})
     with pytest.raises(PodioHTTPError, match="HTTP 404"):
         run(INLINE, "DELETE")
+
+
+def test_a_netrc_entry_for_the_api_host_never_replaces_the_token(
+    mocked: responses.RequestsMock, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.podio.com login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    mocked.get(f"{API}/item/1", json={})
+    run(INLINE)
+    assert mocked.calls[0].request.headers["Authorization"] == f"OAuth2 {TOKEN}"

@@ -81,7 +81,7 @@ BODY_FIELDS = {
     "returnHttpErrors",
     "extra",
 }
-SETTING = st.none() | st.text(max_size=12) | st.integers(-5, 20) | st.floats() | JSON
+SETTING = st.none() | st.text(max_size=12) | st.integers() | st.floats() | JSON
 CFGS = st.fixed_dictionaries(
     {},
     optional={

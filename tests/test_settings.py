@@ -26,7 +26,9 @@ def test_zero_retries_means_one_attempt() -> None:
     assert parse(RetrySettings, {"retries": "0"}).attempts == 1
 
 
-@pytest.mark.parametrize("raw", ["five", "1.5", "-1", "11", True, [3], {"n": 1}, "nan", "inf"])
+@pytest.mark.parametrize(
+    "raw", ["five", "1.5", "-1", "11", True, [3], {"n": 1}, "nan", "inf", 10**400, "9" * 400]
+)
 def test_bad_retries_name_the_field_and_the_expectation(raw: object) -> None:
     with pytest.raises(InputError) as caught:
         parse(RetrySettings, {"retries": raw})
