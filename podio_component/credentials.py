@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from podio_component.errors import (
     CredentialsError,
@@ -25,6 +26,8 @@ from podio_component.errors import (
 from podio_component.settings import Environment
 
 log = logging.getLogger(__name__)
+
+SECRETS_API_ATTEMPTS = 3
 
 
 class TokenSource(Protocol):
@@ -130,13 +133,24 @@ class PlatformSecret:
         return token
 
     def _call(self, method: str, suffix: str = "") -> Mapping[str, Any]:
+        """One Secrets API call; network errors and 5xx get a few quick retries, as the
+        platform's own API clients do."""
+        retrying = Retrying(
+            stop=stop_after_attempt(SECRETS_API_ATTEMPTS),
+            wait=wait_exponential(multiplier=0.25, max=1),
+            retry=retry_if_exception_type(_TransientSecretsError),
+            reraise=True,
+        )
+        return retrying(self._call_once, method, suffix)
+
+    def _call_once(self, method: str, suffix: str) -> Mapping[str, Any]:
         action = "refresh" if suffix else "read"
         try:
             response = self._session.request(
                 method, self._url + suffix, timeout=self._timeout, allow_redirects=False
             )
         except requests.RequestException as exc:
-            raise CredentialsError(
+            raise _TransientSecretsError(
                 f"could not {action} secret {self.secret_id}: the platform Secrets API is "
                 f"unreachable ({type(exc).__name__})"
             ) from None
@@ -147,7 +161,8 @@ class PlatformSecret:
             }.get(response.status_code, "")
             if not detail and suffix and 400 <= response.status_code < 500:
                 detail = "Podio refused the refresh token; re-authenticate this credential"
-            raise CredentialsError(
+            error = _TransientSecretsError if response.status_code >= 500 else CredentialsError
+            raise error(
                 f"could not {action} secret {self.secret_id}: the platform Secrets API answered "
                 f"HTTP {response.status_code}" + (f" ({detail})" if detail else "")
             )
@@ -160,6 +175,10 @@ class PlatformSecret:
                 f"could not {action} secret {self.secret_id}: unexpected Secrets API response"
             )
         return credentials
+
+
+class _TransientSecretsError(CredentialsError):
+    """A Secrets API failure worth another try: no answer, or a 5xx."""
 
 
 CredentialKey = tuple[str, ...]

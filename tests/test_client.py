@@ -382,6 +382,25 @@ class TestSecretCredential:
             run(self.CFG)
         assert podio_calls(mocked) == []
 
+    def test_a_transient_secrets_api_failure_is_retried(
+        self, mocked: responses.RequestsMock
+    ) -> None:
+        mocked.get(SECRET_URL, status=503)
+        mocked.get(SECRET_URL, body=requests.ConnectionError("reset"))
+        mocked.get(SECRET_URL, json=secret_body("tok-A-0123456789"))
+        mocked.get(f"{API}/item/1", json={})
+        assert run(self.CFG)["body"]["statusCode"] == 200
+        assert [c.request.url for c in mocked.calls] == [SECRET_URL] * 3 + [f"{API}/item/1"]
+
+    def test_a_secrets_api_that_stays_down_fails_after_three_tries(
+        self, mocked: responses.RequestsMock
+    ) -> None:
+        secret = mocked.get(SECRET_URL, status=502)
+        with pytest.raises(CredentialsError, match="answered HTTP 502"):
+            run(self.CFG)
+        assert secret.call_count == 3
+        assert podio_calls(mocked) == []
+
     def test_bad_retry_settings_in_the_secret_fail_before_podio_is_called(
         self, mocked: responses.RequestsMock
     ) -> None:
