@@ -141,7 +141,10 @@ class PlatformSecret:
             retry=retry_if_exception_type(_TransientSecretsError),
             reraise=True,
         )
-        return retrying(self._call_once, method, suffix)
+        try:
+            return retrying(self._call_once, method, suffix)
+        except _TransientSecretsError as exc:  # the retry marker stays private
+            raise CredentialsError(exc.message) from None
 
     def _call_once(self, method: str, suffix: str) -> Mapping[str, Any]:
         action = "refresh" if suffix else "read"

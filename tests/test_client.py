@@ -396,8 +396,9 @@ class TestSecretCredential:
         self, mocked: responses.RequestsMock
     ) -> None:
         secret = mocked.get(SECRET_URL, status=502)
-        with pytest.raises(CredentialsError, match="answered HTTP 502"):
+        with pytest.raises(CredentialsError, match="answered HTTP 502") as caught:
             run(self.CFG)
+        assert type(caught.value) is CredentialsError
         assert secret.call_count == 3
         assert podio_calls(mocked) == []
 
