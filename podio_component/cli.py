@@ -16,7 +16,10 @@ from podio_component.errors import PodioComponentError, redact
 
 def _json_arg(text: str) -> Any:
     """A JSON string, or @path to a JSON file."""
-    source = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    try:
+        source = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text[1:]} ({exc.strerror})") from None
     try:
         return json.loads(source)
     except ValueError as exc:

@@ -10,6 +10,8 @@ import time
 
 from podio_component.errors import RedactingFilter
 
+HANDLER_NAME = "podio-component-cli"
+
 
 class JsonLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -30,10 +32,10 @@ def configure() -> None:
     level = os.environ.get("LOG_LEVEL", "info").upper()
     logger = logging.getLogger("podio_component")
     logger.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
-    if not any(getattr(h, "_podio_component", False) for h in logger.handlers):
+    if not any(h.get_name() == HANDLER_NAME for h in logger.handlers):
         handler = logging.StreamHandler(sys.stdout)
+        handler.set_name(HANDLER_NAME)
         handler.setFormatter(JsonLineFormatter())
         handler.addFilter(RedactingFilter())
-        handler._podio_component = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False

@@ -40,27 +40,34 @@ def new_message(
 
 def response_message(response: PodioResponse, max_bytes: int) -> dict[str, Any]:
     """The output message for a Podio response: parsed JSON, text, or an attachment for bytes."""
-    body: dict[str, Any] = {
+    decoded, attachments = decode_body(response)
+    body = {
         "statusCode": response.status,
         "headers": dict(response.headers),
-        "responseBody": None,
+        "responseBody": decoded,
         "rateLimit": rate_limit(response.headers),
         "attempts": response.attempts,
     }
-    attachments: dict[str, Any] = {}
+    return checked_size(new_message(body, attachments), response, max_bytes)
+
+
+def decode_body(response: PodioResponse) -> tuple[Any, dict[str, Any]]:
+    """(responseBody, attachments): JSON parsed, text as text, bytes as a data: URL."""
     media_type = response.media_type
     if not response.content:
-        pass  # an empty body (a 204) stays null
-    elif _is_file(response):
-        attachments["response"] = {
-            "url": f"data:{media_type or 'application/octet-stream'};base64,"
-            + base64.b64encode(response.content).decode("ascii"),
+        return None, {}  # an empty body (a 204) stays null
+    if _is_file(response):
+        kind = media_type or "application/octet-stream"
+        data = base64.b64encode(response.content).decode("ascii")
+        attachment = {
+            "url": f"data:{kind};base64,{data}",
             "size": len(response.content),
-            "content-type": media_type or "application/octet-stream",
+            "content-type": kind,
         }
-    elif _is_json(media_type):
+        return None, {"response": attachment}
+    if _is_json(media_type):
         try:
-            body["responseBody"] = json.loads(response.content)
+            return json.loads(response.content), {}
         except ValueError:
             raise PodioTransportError(
                 response.method,
@@ -68,11 +75,7 @@ def response_message(response: PodioResponse, max_bytes: int) -> dict[str, Any]:
                 response.attempts,
                 f"HTTP {response.status} with a body that is not valid JSON",
             ) from None
-    else:
-        body["responseBody"] = response.content.decode(_charset(response), "replace")
-    message = new_message(body, attachments)
-    _check_size(message, len(response.content), max_bytes)
-    return message
+    return response.content.decode(_charset(response), "replace"), {}
 
 
 def rate_limit(headers: Mapping[str, str]) -> dict[str, int | None]:
@@ -113,9 +116,12 @@ def _charset(response: PodioResponse) -> str:
     return "utf-8"
 
 
-def _check_size(message: Mapping[str, Any], content_length: int, max_bytes: int) -> None:
-    if content_length * _JSON_GROWTH + _HEADROOM <= max_bytes:
-        return
+def checked_size(
+    message: dict[str, Any], response: PodioResponse, max_bytes: int
+) -> dict[str, Any]:
+    """message, or a clear error when it would be too big for the platform."""
+    if len(response.content) * _JSON_GROWTH + _HEADROOM <= max_bytes:
+        return message
     size = len(json.dumps(message))  # ASCII-only (ensure_ascii), so characters == bytes
     if size > max_bytes:
         raise OutputTooLargeError(
@@ -123,3 +129,4 @@ def _check_size(message: Mapping[str, Any], content_length: int, max_bytes: int)
             "platform accepts (PODIO_MAX_OUTPUT_BYTES); request less data, for example with "
             "limit/offset or fields="
         )
+    return message

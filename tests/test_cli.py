@@ -106,3 +106,10 @@ def test_bad_json_arguments_are_reported() -> None:
     result = cli("run", "makeRawRequest", "--cfg", "{", "--msg", "{}")
     assert result.returncode == 2
     assert "not valid JSON" in result.stderr
+
+
+def test_a_missing_argument_file_is_a_usage_error() -> None:
+    result = cli("run", "makeRawRequest", "--cfg", "@/nonexistent/cfg.json", "--msg", "{}")
+    assert result.returncode == 2
+    assert "cannot read /nonexistent/cfg.json" in result.stderr
+    assert "Traceback" not in result.stderr

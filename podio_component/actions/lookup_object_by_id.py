@@ -7,7 +7,7 @@ from typing import Any
 
 from podio_component.actions.objects import LOOKUP_TYPES, checkbox, resolve
 from podio_component.client import connect
-from podio_component.messages import new_message, response_message
+from podio_component.messages import checked_size, decode_body, new_message
 from podio_component.settings import environment
 
 
@@ -20,5 +20,6 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
         return new_message({})
     if not response.ok:
         raise response.error()
-    found = response_message(response, env.max_output_bytes)["body"]["responseBody"]
-    return new_message(found if isinstance(found, Mapping) else {"result": found})
+    found, _ = decode_body(response)
+    message = new_message(found if isinstance(found, Mapping) else {"result": found})
+    return checked_size(message, response, env.max_output_bytes)

@@ -47,9 +47,6 @@ class Fault:
         return "+".join(kinds) or "pass"
 
 
-PASS = Fault()  # a scripted no-op: let this request through untouched
-
-
 class FaultPlan:
     """For a method and a path pattern (fnmatch), a queue of outcomes consumed in order."""
 
@@ -60,10 +57,6 @@ class FaultPlan:
     def add(self, method: str, pattern: str, *outcomes: Fault) -> None:
         with self._lock:
             self._rules.append((method.upper(), pattern, deque(outcomes)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
 
     def take(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -110,7 +103,3 @@ class RequestLog:
             for entry in self.entries()
             if method in ("*", entry.method) and fnmatch.fnmatchcase(entry.path, pattern)
         )
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

@@ -96,11 +96,11 @@ class PodioApp:
             time.sleep(fault.delay)
         if fault and fault.drop and not fault.apply:
             return self._drop(environ, request, fault)
-        response = (
-            self._answer(request)
-            if fault is None or fault.apply or (fault.status is None and not fault.malformed)
-            else Response()
+        # A status or malformed fault replaces Podio's answer, unless Podio acts first.
+        replaced = (
+            fault is not None and not fault.apply and (fault.status is not None or fault.malformed)
         )
+        response = Response() if replaced else self._answer(request)
         if fault:
             response = self._faulted(request, response, fault)
             # A body-less response cannot be cut short: the closest fault is a drop.

@@ -9,12 +9,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from podio_component.emulator.faults import Fault, FaultPlan, RequestLog
 from podio_component.emulator.platform_app import Platform, PlatformApp
 from podio_component.emulator.podio_app import PodioApp
-from podio_component.emulator.world import Limits, PodioWorld, load_seed
+from podio_component.emulator.world import Grant, Limits, PodioWorld, load_seed
 
 HOST = "127.0.0.1"
 
@@ -81,17 +81,11 @@ class Emulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    @property
-    def servers(self) -> tuple[BaseWSGIServer, BaseWSGIServer]:
-        return self._podio, self._platform
-
     def issue_token(self, mail: str | None = None) -> dict[str, Any]:
         """A token response for a seeded user (the first one by default)."""
         user = self.world.user_by_mail(mail) if mail else next(iter(self.world.users.values()))
         if user is None:
             raise KeyError(f"no seeded user {mail!r}")
-        from podio_component.emulator.world import Grant
-
         return self.world.issue_tokens(Grant("user", user["user_id"], self.client_id, "global:all"))
 
     def create_secret(self, mail: str | None = None, fields: dict[str, Any] | None = None) -> str:
