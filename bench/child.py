@@ -1,6 +1,8 @@
 """Measurements that need a fresh interpreter; prints one JSON object.
 
-python -m bench.child cold-component|cold-requests BASE
+python -m bench.child cold-component|cold-requests|cold-floor BASE
+                                               cold-floor: the declared stack's floor (import
+                                               requests, tenacity, pydantic; one model; one request)
 python -m bench.child rss-loop BASE N          RSS after warm-up, after N and after 2N messages
 python -m bench.child rss-big BASE BYTES       peak RSS handling one response of BYTES
 """
@@ -36,6 +38,24 @@ def main(mode: str, base: str, arg: str = "0") -> dict[str, float]:
 
         requests.get(
             f"{base}/item/1", headers={"Authorization": f"OAuth2 {TOKEN}"}, timeout=(10, 60)
+        ).json()
+        return {"seconds": time.perf_counter() - STARTED}
+
+    if mode == "cold-floor":
+        import pydantic
+        import requests
+        import tenacity
+
+        class Body(pydantic.BaseModel):
+            method: str
+            url: str
+
+        Body.model_validate({"method": "GET", "url": "/item/1"})
+        tenacity.Retrying(stop=tenacity.stop_after_attempt(1))(
+            requests.get,
+            f"{base}/item/1",
+            headers={"Authorization": f"OAuth2 {TOKEN}"},
+            timeout=(10, 60),
         ).json()
         return {"seconds": time.perf_counter() - STARTED}
 

@@ -26,7 +26,7 @@ from podio_component.errors import PodioComponentError
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-access-token-0123456789abcdef"
 HEADERS = {"Authorization": f"OAuth2 {TOKEN}"}
-TARGETS = {"cpu_vs_requests": 1.25, "cold_start_vs_requests": 1.5}
+TARGETS = {"cpu_vs_requests": 1.10, "cold_start_vs_floor": 1.2}
 
 
 @contextmanager
@@ -69,6 +69,10 @@ def bench_per_message(base: str, n: int, rounds: int) -> dict[str, Any]:
     cfg = {"oauth": {"access_token": TOKEN}, "retries": "0"}
     msg = {"body": {"method": "GET", "url": "/item/1"}}
     session = requests.Session()
+    # requests rescans the proxy environment on every call; the component resolves it once
+    # per session. This loop shows requests itself with that one change, for reference.
+    env_once = requests.Session()
+    env_once.trust_env = False
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port)
 
@@ -79,6 +83,9 @@ def bench_per_message(base: str, n: int, rounds: int) -> dict[str, Any]:
     loops: dict[str, Callable[[], object]] = {
         "component": lambda: process(msg, cfg),
         "requests": lambda: session.get(f"{base}/item/1", headers=HEADERS, timeout=(10, 60)).json(),
+        "requests, env once": lambda: env_once.get(
+            f"{base}/item/1", headers=HEADERS, timeout=(10, 60)
+        ).json(),
         "http.client": raw_http,
     }
     for fn in loops.values():  # warm caches and connections
@@ -96,18 +103,24 @@ def bench_per_message(base: str, n: int, rounds: int) -> dict[str, Any]:
         "n": n,
         "figures": figures,
         "cpu_vs_requests": best["component"][0] / best["requests"][0],
+        "cpu_vs_requests_env_once": best["component"][0] / best["requests, env once"][0],
         "cpu_vs_http_client": best["component"][0] / best["http.client"][0],
         "wall_vs_requests": best["component"][1] / best["requests"][1],
     }
 
 
 def bench_cold_start(base: str, runs: int) -> dict[str, Any]:
-    component = [child("cold-component", base)["seconds"] for _ in range(runs)]
-    bare = [child("cold-requests", base)["seconds"] for _ in range(runs)]
+    seconds: dict[str, list[float]] = {"cold-component": [], "cold-floor": [], "cold-requests": []}
+    for _ in range(runs):  # interleaved, so a change in the machine's load hits all alike
+        for mode, times in seconds.items():
+            times.append(child(mode, base)["seconds"])
+    medians = {mode: statistics.median(times) for mode, times in seconds.items()}
     return {
-        "component_ms": statistics.median(component) * 1000,
-        "requests_ms": statistics.median(bare) * 1000,
-        "cold_start_vs_requests": statistics.median(component) / statistics.median(bare),
+        "component_ms": medians["cold-component"] * 1000,
+        "floor_ms": medians["cold-floor"] * 1000,
+        "requests_ms": medians["cold-requests"] * 1000,
+        "cold_start_vs_floor": medians["cold-component"] / medians["cold-floor"],
+        "cold_start_vs_requests": medians["cold-component"] / medians["cold-requests"],
     }
 
 
@@ -190,11 +203,15 @@ def report(results: dict[str, Any]) -> str:
         *[f"  {name:<14}{v['cpu_us']:>25.0f}{v['wall_us']:>11.0f}" for name, v in f.items()],
         f"  component / requests:    CPU {pm['cpu_vs_requests']:.2f}x "
         f"(target <= {TARGETS['cpu_vs_requests']}x), wall {pm['wall_vs_requests']:.2f}x",
+        f"  component / requests with the environment read once: "
+        f"CPU {pm['cpu_vs_requests_env_once']:.2f}x",
         f"  component / http.client: CPU {pm['cpu_vs_http_client']:.2f}x",
         "",
-        f"cold start (median): component {cold['component_ms']:.0f} ms, import requests + one "
-        f"request {cold['requests_ms']:.0f} ms: {cold['cold_start_vs_requests']:.2f}x "
-        f"(target <= {TARGETS['cold_start_vs_requests']}x)",
+        f"cold start (median): component {cold['component_ms']:.0f} ms; the stack's floor "
+        f"(requests + tenacity + pydantic, one model, one request) {cold['floor_ms']:.0f} ms: "
+        f"{cold['cold_start_vs_floor']:.2f}x (target <= {TARGETS['cold_start_vs_floor']}x); "
+        f"import requests + one request {cold['requests_ms']:.0f} ms: "
+        f"{cold['cold_start_vs_requests']:.2f}x",
         "",
         f"memory: {mem['messages']} messages peak {mem['peak_mib']:.1f} MiB, RSS growth "
         f"{mem['rss_growth_bytes_per_message']:.1f} bytes/message (target 0)",
@@ -223,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     with fast_server() as base:
         results = {
             "machine": machine(),
-            "rounds": 1 if quick else 5,
-            "per_message": bench_per_message(base, 20 if quick else 2000, 1 if quick else 5),
-            "cold_start": bench_cold_start(base, 1 if quick else 7),
+            "rounds": 1 if quick else 20,
+            "per_message": bench_per_message(base, 20 if quick else 400, 1 if quick else 20),
+            "cold_start": bench_cold_start(base, 1 if quick else 11),
             "memory": bench_memory(
                 base, 50 if quick else 1000, [100_000] if quick else [2**20, 8 * 2**20]
             ),

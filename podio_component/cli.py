@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from podio_component import descriptor, logs
-from podio_component.errors import PodioComponentError, redact
+from podio_component.errors import PodioComponentError, UsageError
 
 
 def _json_arg(text: str) -> Any:
@@ -24,6 +24,21 @@ def _json_arg(text: str) -> Any:
         return json.loads(source)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise argparse.ArgumentTypeError("JSON nested too deeply") from None
+
+
+def _port_arg(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _seed_arg(text: str) -> Any:
+    seed = _json_arg(f"@{text}")
+    if not isinstance(seed, dict):
+        raise argparse.ArgumentTypeError(f"{text} must hold a JSON object")
+    return seed
 
 
 def _fault_arg(text: str) -> Any:
@@ -65,7 +80,10 @@ def _describe(args: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from podio_component.emulator.server import serve_forever
 
-    serve_forever(port=args.port, seed=args.seed, faults=args.fault)
+    try:
+        serve_forever(port=args.port, seed=args.seed, faults=args.fault)
+    except OSError as exc:  # the port is taken, for example
+        raise UsageError(f"cannot start the emulator on port {args.port}: {exc.strerror}") from None
     return 0
 
 
@@ -93,8 +111,10 @@ def parser() -> argparse.ArgumentParser:
     describe.set_defaults(handler=_describe)
 
     emulator = commands.add_parser("emulator", help="run the local Podio + Secrets emulator")
-    emulator.add_argument("--port", type=int, default=8080, help="Podio API port (default 8080)")
-    emulator.add_argument("--seed", type=Path, help="seed data JSON (default: built-in)")
+    emulator.add_argument(
+        "--port", type=_port_arg, default=8080, help="Podio API port (default 8080)"
+    )
+    emulator.add_argument("--seed", type=_seed_arg, help="seed data JSON file (default: built-in)")
     emulator.add_argument(
         "--fault",
         action="append",
@@ -102,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="'METHOD PATH OUTCOME[,...]'",
         help="script the next matching requests; an outcome is a status, drop, truncate, "
-        "malformed, delay:SECONDS or pass, e.g. 'GET /item/* 503,drop,pass'",
+        "malformed, delay:SECONDS, drip:SECONDS or pass, e.g. 'GET /item/* 503,drop,pass'",
     )
     emulator.set_defaults(handler=_emulator)
 
@@ -116,8 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure()
     try:
         code: int = args.handler(args)
-    except (PodioComponentError, KeyError, OSError) as exc:
-        message = exc.message if isinstance(exc, PodioComponentError) else str(exc)
-        print(f"error: {redact(message)}", file=sys.stderr)
+    except UsageError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except PodioComponentError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
         return 1
     return code

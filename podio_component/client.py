@@ -1,113 +1,71 @@
-"""PodioClient: URL pinning, the auth header, one session per credential, retries.
+"""The transport to Podio: URL pinning, the auth object, and deadline-bounded HTTP calls.
 
-One call to `PodioClient.request` is one logical request: it may make several HTTP attempts
-(tenacity, driven by the pure rules in `retry`) and, within an attempt, one token refresh and
-replay after a 401. The access token is only ever sent to the configured API base.
+`PodioClient.request` is one logical request: the retry policy drives its attempts, and an
+attempt that Podio answers with 401 gets one token refresh and one replay. The access token
+is only ever sent to the configured API base, and every byte arrives by the deadline.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import logging
+import os
 import re
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
 import requests
 import requests.auth
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    retry_if_result,
-    stop_after_attempt,
-    stop_before_delay,
-)
+import urllib3.exceptions
+from requests.utils import get_environ_proxies
 
-from podio_component import __version__, retry
-from podio_component.credentials import CredentialKey, TokenSource, token_source_for
-from podio_component.errors import (
-    InputError,
-    PodioHTTPError,
-    PodioTransportError,
-    ReauthenticateError,
-)
-from podio_component.settings import Environment, RetrySettings, parse
+from podio_component import __version__
+from podio_component.deadline import MIN_TIMEOUT, Deadline
+from podio_component.errors import InputError, PodioTransportError, ReauthenticateError
+from podio_component.redaction import logger
+from podio_component.response import PodioResponse
+from podio_component.retry_policy import Answer, Attempts, RetryPolicy, never_sent
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 MAX_PATH_LENGTH = 8192
 _UNSAFE_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
-sleep = time.sleep  # looked up at call time, so unit tests can record waits instead
-
+_READ_CHUNK = 64 * 1024
 USER_AGENT = f"podio-component/{__version__} python-requests/{requests.__version__}"
+EVERY_STATUS: Collection[int] = range(100, 600)
 
 
 def pin_url(base: str, path: object) -> str:
     """Join the API base and a message's path, refusing anything that could change the host."""
-    expected = "a path relative to the Podio API starting with a single '/', such as /user/status"
+    expected = (
+        "expected a path relative to the Podio API starting with a single '/', such as /user/status"
+    )
     if not isinstance(path, str) or not path:
-        raise InputError("url", f"expected {expected}")
+        raise InputError("url", expected, path)
     if len(path) > MAX_PATH_LENGTH:
-        raise InputError("url", f"expected at most {MAX_PATH_LENGTH} characters")
+        raise InputError("url", f"expected at most {MAX_PATH_LENGTH} characters", path)
     if not path.startswith("/") or path.startswith("//"):
-        raise InputError("url", f"expected {expected}; absolute and //host URLs are refused")
+        raise InputError("url", f"{expected}; absolute and //host URLs are refused", path)
     if _UNSAFE_PATH_CHARS.search(path):
-        raise InputError("url", "must not contain backslashes or control characters")
+        raise InputError("url", "must not contain backslashes or control characters", path)
     path_only = path.split("?", 1)[0].split("#", 1)[0]
     if any(segment in (".", "..") for segment in unquote(path_only).split("/")):
-        raise InputError("url", "must not contain '.' or '..' path segments")
+        raise InputError("url", "must not contain '.' or '..' path segments", path)
     url = base + path
-    joined, pinned = urlsplit(url), urlsplit(base)
-    if (joined.scheme, joined.netloc) != (pinned.scheme, pinned.netloc):
-        raise InputError("url", f"expected {expected}")
+    joined = urlsplit(url)
+    if (joined.scheme, joined.netloc) != _origin(base):
+        raise InputError("url", expected, path)
     return url
 
 
-@dataclass(frozen=True)
-class PodioResponse:
-    """The final response of one logical request."""
-
-    method: str
-    path: str
-    status: int
-    headers: Mapping[str, str]  # names lower-cased
-    content: bytes
-    attempts: int
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def media_type(self) -> str:
-        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-    def error(self) -> PodioHTTPError:
-        """The error this response stands for, with Podio's envelope fields."""
-        envelope: Any = {}
-        if self.media_type.endswith("json"):
-            with suppress(ValueError):
-                envelope = json.loads(self.content)
-        if not isinstance(envelope, dict):
-            envelope = {}
-        text = self.content[:2000].decode("utf-8", "replace")
-        return PodioHTTPError(
-            self.method,
-            self.path,
-            self.attempts,
-            self.status,
-            error=_short(envelope.get("error")),
-            description=_short(envelope.get("error_description")),
-            request_id=_short(self.headers.get("x-podio-request-id")),
-            retry_after=retry.rate_limit_wait(self.status, self.headers, text),
-        )
+@lru_cache(maxsize=8)
+def _origin(base: str) -> tuple[str, str]:
+    parts = urlsplit(base)
+    return parts.scheme, parts.netloc
 
 
 class OAuth2Token(requests.auth.AuthBase):
@@ -128,232 +86,263 @@ class OAuth2Token(requests.auth.AuthBase):
         return "OAuth2Token(***)"
 
 
-def _short(value: object) -> str | None:
-    return str(value)[:300] if value not in (None, "") else None
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """A shared session must not carry one message's cookies into the next."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def new_session(base_url: str) -> requests.Session:
+    """A Session for one host that keeps no cookies and reads the proxy environment once.
+
+    requests would otherwise scan the whole environment for proxy and CA settings on every
+    request; for a fixed host the answer never changes, so it is resolved here instead.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies = get_environ_proxies(base_url)
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
+    session.cookies.set_policy(_NoCookies())
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    return session
+
+
+class Timeouts(NamedTuple):
+    connect: float
+    read: float
+
+
+class DeadlineBeforeSending(requests.ConnectTimeout):
+    """The message's deadline passed before the request could be sent."""
+
+
+class DeadlineWhileReading(requests.ReadTimeout):
+    """The message's deadline passed while the answer was still arriving."""
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    deadline: Deadline,
+    timeouts: Timeouts,
+    **options: Any,
+) -> tuple[requests.Response, bytes]:
+    """One HTTP request, no redirects followed, whose every byte arrives by the deadline.
+
+    The connect and read timeouts are shortened to the time left, and the body is read a
+    piece at a time, re-arming the socket timeout, so a body that drips in slowly cannot
+    outlast the deadline (a plain read timeout restarts with every byte).
+    """
+    if deadline.expired():
+        raise DeadlineBeforeSending("the deadline passed before the request was sent")
+    response = session.request(
+        method,
+        url,
+        timeout=(deadline.cap(timeouts.connect), deadline.cap(timeouts.read)),
+        allow_redirects=False,  # a redirect must never carry a credential to another host
+        stream=True,
+        **options,
+    )
+    return response, _read_body(response, deadline, timeouts.read)
+
+
+def _read_body(response: requests.Response, deadline: Deadline, read_timeout: float) -> bytes:
+    raw = response.raw
+    parts: list[bytes] = []
+    try:
+        while True:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise DeadlineWhileReading("the deadline passed while the body was arriving")
+            connection = raw.connection  # None once the whole body has arrived
+            if connection is not None and connection.sock is not None:
+                connection.sock.settimeout(max(MIN_TIMEOUT, min(read_timeout, remaining)))
+            chunk = raw.read1(_READ_CHUNK, decode_content=True)
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        response.close()
+        raise requests.ReadTimeout(exc) from None
+    except urllib3.exceptions.ProtocolError as exc:
+        response.close()
+        raise requests.exceptions.ChunkedEncodingError(exc) from None
+    except urllib3.exceptions.DecodeError as exc:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    except urllib3.exceptions.SSLError as exc:
+        response.close()
+        raise requests.exceptions.SSLError(exc) from None
+    except requests.RequestException:
+        response.close()
+        raise
+
+
+def encode_json_body(body: Any) -> bytes | None:
+    try:
+        return None if body is None else json.dumps(body, allow_nan=False).encode()
+    except (ValueError, TypeError):  # NaN, a cycle, or an object JSON cannot hold
+        raise InputError("data", "expected plain JSON values (no NaN or Infinity)") from None
+    except RecursionError:
+        raise InputError("data", "is nested too deeply to send") from None
+
+
+class Outgoing(NamedTuple):
+    """What goes on the wire for one logical request, the token aside."""
+
+    url: str
+    data: bytes | None
+    params: Sequence[tuple[str, str]]
+    headers: Mapping[str, str]
+
+
+class TokenSource(Protocol):
+    def token(self, deadline: Deadline) -> str:
+        """The access token to use now."""
+
+    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
+        """A token other than `rejected` (which Podio refused on a request sent at the
+        monotonic time `sent_at`), or ReauthenticateError when none can be had."""
 
 
 class PodioClient:
-    """Talks to Podio for one credential; safe to share between threads."""
+    """Podio as one message sees it: a credential's session and token source (shared in
+    the process), the message's retry policy and its deadline."""
 
-    def __init__(self, tokens: TokenSource) -> None:
+    __slots__ = ("api_url", "deadline", "policy", "session", "timeouts", "tokens")
+
+    def __init__(
+        self,
+        session: requests.Session,
+        tokens: TokenSource,
+        api_url: str,
+        timeouts: Timeouts,
+        policy: RetryPolicy,
+        deadline: Deadline,
+    ) -> None:
+        self.session = session
         self.tokens = tokens
-        self.session = requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.api_url = api_url
+        self.timeouts = timeouts
+        self.policy = policy
+        self.deadline = deadline
 
     def request(
         self,
         method: str,
         path: str,
         *,
-        env: Environment,
-        retry_settings: RetrySettings,
         body: Any = None,
-        params: Sequence[tuple[str, str]] | None = None,
+        params: Sequence[tuple[str, str]] = (),
         headers: Mapping[str, str] | None = None,
-        accept_errors: bool = False,
+        accept: Collection[int] = (),
     ) -> PodioResponse:
-        """Send one logical request; raise unless it ends in a 2xx (or accept_errors is set)."""
-        url = pin_url(env.api_url, path)
-        try:
-            data = None if body is None else json.dumps(body, allow_nan=False).encode()
-        except (ValueError, TypeError):  # NaN, a cycle, or an object JSON cannot hold
-            raise InputError("data", "expected plain JSON values (no NaN or Infinity)") from None
-        request_headers = dict(headers or {})
+        """Send one logical request. A non-2xx final status raises PodioHTTPError unless it
+        is in `accept` (EVERY_STATUS to get every answer back)."""
+        data = encode_json_body(body)
+        extra = dict(headers or {})
         if data is not None:
-            request_headers["Content-Type"] = "application/json"
-        started = time.monotonic()
-        attempts = 0
-
-        def attempt() -> requests.Response:
-            nonlocal attempts
-            attempts += 1
-            remaining = env.deadline - (time.monotonic() - started)
-            timeout = (env.connect_timeout, max(0.001, min(env.read_timeout, remaining)))
-            token = self.tokens.token()
-            response = self._send(method, url, token, data, params, request_headers, timeout)
-            if response.status_code != 401:
-                return response
-            log.info("%s %s got HTTP 401; refreshing the token and replaying once", method, path)
-            token = self.tokens.refresh(token)
-            response = self._send(method, url, token, data, params, request_headers, timeout)
-            if response.status_code == 401:
-                raise ReauthenticateError(
-                    f"{method} {path}: Podio rejected the refreshed token too (HTTP 401); "
-                    "re-authenticate this credential"
-                )
-            return response
-
-        def retryable_response(response: requests.Response) -> bool:
-            if not retry.status_is_retryable(method, response.status_code):
-                return False
-            hint = _wait_hint(response)
-            return hint is None or hint <= env.max_retry_wait
-
-        def wait(state: RetryCallState) -> float:
-            outcome = state.outcome
-            hint = None if outcome is None or outcome.failed else _wait_hint(outcome.result())
-            return retry.wait_seconds(hint, retry_settings.delay_seconds)
-
-        def before_sleep(state: RetryCallState) -> None:
-            outcome = state.outcome
-            assert outcome is not None
-            what = (
-                type(outcome.exception()).__name__
-                if outcome.failed
-                else f"HTTP {outcome.result().status_code}"
-            )
-            delay = state.next_action.sleep if state.next_action else 0.0
-            log.info(
-                "%s %s got %s; retrying in %.3g s (attempt %d of %d)",
+            extra["Content-Type"] = "application/json"
+        outgoing = Outgoing(pin_url(self.api_url, path), data, params, extra)
+        attempts = Attempts(method, path, self.deadline)
+        try:
+            answer = self.policy.run(self._attempt, attempts, outgoing)
+        except requests.RequestException as exc:
+            detail = _describe(exc) + self.policy.why_not_replayed(method, exc)
+            raise PodioTransportError(
                 method,
                 path,
-                what,
-                delay,
-                state.attempt_number + 1,
-                retry_settings.attempts,
+                attempts.sent,
+                detail + _deadline_note(attempts),
+                retry_later=self.policy.retry_later(exc),
+            ) from None
+        response = PodioResponse.of(method, path, answer, attempts.sent)
+        if response.ok or response.status in accept:
+            return response
+        if self.policy.counts_as_done(method, response.status, attempts):
+            log.info(
+                "%s %s answered HTTP %d after an attempt that got no answer; "
+                "that attempt deleted it",
+                method,
+                path,
+                response.status,
             )
-
-        retrying = Retrying(
-            stop=stop_after_attempt(retry_settings.attempts) | stop_before_delay(env.deadline),
-            wait=wait,
-            retry=retry_if_exception(lambda exc: retry.exception_is_retryable(method, exc))
-            | retry_if_result(retryable_response),
-            before_sleep=before_sleep,
-            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-            sleep=lambda seconds: sleep(seconds),
+            return response
+        raise response.error(
+            self.policy.why_not_replayed(method, answer) + _deadline_note(attempts),
+            retry_later=self.policy.retry_later(answer),
         )
-        try:
-            raw = retrying(attempt)
-        except requests.RequestException as exc:
-            raise PodioTransportError(method, path, attempts, _describe(method, exc)) from None
-        response = PodioResponse(
-            method=method,
-            path=path,
-            status=raw.status_code,
-            headers={name.lower(): value for name, value in raw.headers.items()},
-            content=raw.content,
-            attempts=attempts,
-        )
-        if not response.ok and not accept_errors and not _already_deleted(response):
-            raise response.error()
-        return response
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        token: str,
-        data: bytes | None,
-        params: Sequence[tuple[str, str]] | None,
-        headers: Mapping[str, str],
-        timeout: tuple[float, float],
-    ) -> requests.Response:
+    def _attempt(self, attempts: Attempts, outgoing: Outgoing) -> Answer:
+        token = self.tokens.token(self.deadline)
+        sent_at = time.monotonic()
+        answer = self._send(attempts, outgoing, token)
+        if answer.status != 401:
+            return answer
+        log.info("%s %s got HTTP 401; refreshing the token and replaying once", *_what(attempts))
+        token = self.tokens.refresh(token, sent_at, self.deadline)
+        answer = self._send(attempts, outgoing, token)
+        if answer.status == 401:
+            raise ReauthenticateError(
+                f"{attempts.method} {attempts.path}: Podio rejected the refreshed token too "
+                "(HTTP 401); re-authenticate this credential"
+            )
+        return answer
+
+    def _send(self, attempts: Attempts, outgoing: Outgoing, token: str) -> Answer:
+        attempts.sent += 1
         started = time.monotonic()
-        response = self.session.request(
-            method,
-            url,
-            data=data,
-            params=params,
-            headers=headers,
+        response, content = send(
+            self.session,
+            attempts.method,
+            outgoing.url,
+            deadline=self.deadline,
+            timeouts=self.timeouts,
+            data=outgoing.data,
+            params=outgoing.params or None,  # None, not empty: requests then skips merging
+            headers=outgoing.headers or None,
             auth=OAuth2Token(token),
-            timeout=timeout,
-            allow_redirects=False,  # a redirect must never carry the token to another host
         )
-        if log.isEnabledFor(logging.DEBUG):
-            elapsed_ms = (time.monotonic() - started) * 1000
+        if log.isEnabledFor(logging.DEBUG):  # checked first: this runs for every request
             log.debug(
                 "%s %s -> HTTP %d in %.0f ms",
-                method,
-                urlsplit(url).path,
+                *_what(attempts),
                 response.status_code,
-                elapsed_ms,
+                (time.monotonic() - started) * 1000,
             )
-        return response
+        return Answer.of(response, content)
 
 
-def _already_deleted(response: PodioResponse) -> bool:
-    """A retried DELETE that finds the object gone: an earlier attempt whose answer was lost
-    did the delete, so the step succeeded."""
-    if response.method == "DELETE" and response.attempts > 1 and response.status in (404, 410):
-        log.info(
-            "%s %s answered HTTP %d on a retry; the object is already deleted",
-            response.method,
-            response.path,
-            response.status,
-        )
-        return True
-    return False
+def _what(attempts: Attempts) -> tuple[str, str]:
+    return attempts.method, attempts.path
 
 
-def _wait_hint(response: requests.Response) -> float | None:
-    if response.status_code not in retry.RATE_LIMIT_STATUSES:
-        return None
-    return retry.rate_limit_wait(response.status_code, response.headers, response.text)
+def _deadline_note(attempts: Attempts) -> str:
+    if not attempts.cut_by_deadline:
+        return ""
+    return (
+        f"; stopped retrying: the next attempt would pass the message's deadline "
+        f"(PODIO_DEADLINE, {attempts.deadline.seconds:g} s)"
+    )
 
 
-def _describe(method: str, exc: requests.RequestException) -> str:
+def _describe(exc: requests.RequestException) -> str:
+    """What went wrong on the wire, in words; transport errors are translated only here."""
+    if isinstance(exc, DeadlineBeforeSending | DeadlineWhileReading):
+        return f"the message's deadline (PODIO_DEADLINE) passed: {exc}"
     if isinstance(exc, requests.ConnectTimeout):
-        what = "connect timeout"
-    elif isinstance(exc, requests.ReadTimeout):
-        what = "read timeout"
-    elif retry.never_sent(exc):
-        what = "could not connect to Podio (connection refused or unreachable)"
-    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        what = "the response body was cut short"
-    elif isinstance(exc, requests.ConnectionError):
-        what = "the connection was dropped before a response arrived"
-    else:
-        what = type(exc).__name__
-    if method not in retry.IDEMPOTENT_METHODS and not retry.never_sent(exc):
-        what += f"; a {method} is not replayed once it may have reached Podio"
-    return what
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A credential's client with the settings one message runs under."""
-
-    client: PodioClient
-    env: Environment
-    retry_settings: RetrySettings
-
-    def request(self, method: str, path: str, **options: Any) -> PodioResponse:
-        return self.client.request(
-            method, path, env=self.env, retry_settings=self.retry_settings, **options
-        )
-
-
-def connect(cfg: object, env: Environment) -> Connection:
-    """Resolve cfg's credential and retry settings; a bad setting fails before any request."""
-    if not isinstance(cfg, Mapping):
-        raise InputError("cfg", "expected an object")
-    client = client_for(cfg, env)
-    fields = {name: cfg[name] for name in ("retries", "retriesDelay") if name in cfg}
-    fields.update(client.tokens.fields())  # a secret's stored fields win over step cfg
-    return Connection(client, env, parse(RetrySettings, fields))
-
-
-# One client (and so one requests.Session and one token source) per credential per process.
-_MAX_CLIENTS = 128
-_clients: OrderedDict[CredentialKey, PodioClient] = OrderedDict()
-_clients_lock = threading.Lock()
-
-
-def client_for(cfg: Mapping[str, Any], env: Environment) -> PodioClient:
-    """The shared client for the credential that cfg names."""
-    key, make_tokens = token_source_for(cfg, env)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = PodioClient(make_tokens())
-            if len(_clients) > _MAX_CLIENTS:
-                _clients.popitem(last=False)
-        else:
-            _clients.move_to_end(key)
-        return client
-
-
-def reset_clients() -> None:
-    """Forget every cached client (tests; a credential that was replaced)."""
-    with _clients_lock:
-        _clients.clear()
+        return "connect timeout"
+    if isinstance(exc, requests.ReadTimeout):
+        return "read timeout"
+    if never_sent(exc):
+        return "could not connect to Podio (connection refused or unreachable)"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the response body was cut short"
+    if isinstance(exc, requests.ConnectionError):
+        return "the connection was dropped before a response arrived"
+    return type(exc).__name__

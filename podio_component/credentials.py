@@ -1,64 +1,82 @@
-"""Token sources: the platform Secrets API (cfg.secretId) or an inline cfg.oauth token.
+"""Credentials: which token source a step's cfg names, and what each credential shares.
 
-A token source hands out the current access token and, when Podio rejects it, replaces it.
-Replacement is single-flight: one refresh at a time per credential, and callers that waited
-for it reuse its result instead of refreshing again.
+Two token sources today: the platform Secrets API (`cfg.secretId`) and an inline token
+(`cfg.oauth.access_token`). Each credential gets one token source and one requests.Session
+per process, cached by a key that holds no secret. A token source hands out the current
+token and, when Podio rejects it, replaces it single-flight: one refresh at a time, and
+callers that waited for it share its outcome, success or failure.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
+import json
+import re
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
-from podio_component.errors import (
-    CredentialsError,
-    InputError,
-    ReauthenticateError,
-    register_secret,
-)
-from podio_component.settings import Environment
+from podio_component import retry_policy
+from podio_component.client import PodioClient, Timeouts, new_session, send
+from podio_component.deadline import Deadline
+from podio_component.errors import CredentialsError, InputError, ReauthenticateError
+from podio_component.redaction import logger, register_secret
+from podio_component.retry_policy import RetryPolicy
+from podio_component.settings import Environment, RetrySettings, environment
+from podio_component.validation import given_text, parse
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 SECRETS_API_ATTEMPTS = 3
+RETRY_FIELDS = ("retries", "retriesDelay")
+_HEADER_SAFE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
-class TokenSource(Protocol):
-    def token(self) -> str:
-        """The access token to use now."""
-
-    def refresh(self, rejected: str) -> str:
-        """A token other than `rejected`, or ReauthenticateError when none can be had."""
-
-    def fields(self) -> Mapping[str, Any]:
-        """Credential fields stored with the token (retries, retriesDelay)."""
+def checked_token(value: object, where: str) -> str:
+    """A token fit for an HTTP header, surrounding whitespace trimmed; never echoed."""
+    if not isinstance(value, str) or not value.strip():
+        raise CredentialsError(f"{where} holds no access token")
+    register_secret(value)
+    token = value.strip()
+    register_secret(token)
+    if not _HEADER_SAFE_TOKEN.fullmatch(token):
+        raise CredentialsError(
+            f"the access token in {where} cannot be sent in an HTTP header (it contains spaces, "
+            "line breaks or other control characters); re-authenticate or enter it again"
+        )
+    return token
 
 
 class InlineToken:
-    """A token passed in cfg.oauth (legacy credentials). It cannot be refreshed here."""
+    """A token given in cfg.oauth (legacy credentials). It cannot be refreshed here."""
 
     def __init__(self, access_token: str) -> None:
-        register_secret(access_token)
         self._token = access_token
 
-    def token(self) -> str:
+    def token(self, deadline: Deadline) -> str:
         return self._token
 
-    def refresh(self, rejected: str) -> str:
+    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
         raise ReauthenticateError(
             "Podio rejected the access token in cfg.oauth (HTTP 401) and an inline token "
             "cannot be refreshed by the component; re-authenticate this credential"
         )
 
-    def fields(self) -> Mapping[str, Any]:
+    def stored_fields(self, deadline: Deadline) -> Mapping[str, Any]:
         return {}
+
+
+class _Failure(NamedTuple):
+    rejected: str
+    at: float
+    error: CredentialsError
 
 
 class PlatformSecret:
@@ -80,80 +98,106 @@ class PlatformSecret:
                 f"cfg.secretId is set but the platform Secrets API is not configured: "
                 f"missing environment variable(s) {', '.join(missing)}"
             )
-        username, api_key = str(env.platform_username), str(env.platform_api_key)
-        register_secret(api_key)
         self.secret_id = secret_id
         self._url = (
             f"{env.platform_api_uri}/v2/workspaces/{quote(str(env.workspace_id), safe='')}"
             f"/secrets/{quote(secret_id, safe='')}"
         )
-        self._timeout = (env.connect_timeout, env.read_timeout)
-        self._session = requests.Session()
-        self._session.auth = (username, api_key)
+        self._timeouts = Timeouts(env.connect_timeout, env.read_timeout)
+        self._session = new_session(str(env.platform_api_uri))
+        self._session.auth = (str(env.platform_username), str(env.platform_api_key))
         self._lock = threading.Lock()
         self._token: str | None = None
         self._fields: Mapping[str, Any] = {}
+        self._failure: _Failure | None = None
 
-    def token(self) -> str:
+    def token(self, deadline: Deadline) -> str:
+        """The cached token; the first call reads the secret from the Secrets API."""
         with self._lock:
             if self._token is None:
-                self._adopt(self._call("GET"))
+                self._adopt(self._call("GET", "", deadline))
             assert self._token is not None
             return self._token
 
-    def refresh(self, rejected: str) -> str:
-        with self._lock:
-            if self._token is not None and self._token != rejected:
-                return self._token  # another caller already replaced it
-            # The Secrets service may already have refreshed in the background.
-            token = self._adopt(self._call("GET"))
-            if token == rejected:
-                log.info("forcing a token refresh for secret %s", self.secret_id)
-                token = self._adopt(self._call("POST", "/refresh"))
-            if token == rejected:
-                raise ReauthenticateError(
-                    f"the platform could not give a new token for secret {self.secret_id}; "
-                    "re-authenticate this credential"
-                )
-            return token
-
-    def fields(self) -> Mapping[str, Any]:
-        self.token()
+    def stored_fields(self, deadline: Deadline) -> Mapping[str, Any]:
+        """The credential fields stored with the secret (retries, retriesDelay); the first
+        call reads the secret, later ones answer from memory."""
+        self.token(deadline)
         return self._fields
 
+    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
+        with self._lock:  # single flight: whoever waited here shares the outcome
+            if self._token is not None and self._token != rejected:
+                return self._token  # another caller already replaced it
+            failure = self._failure
+            if failure is not None and failure.rejected == rejected and failure.at >= sent_at:
+                raise failure.error  # refused since this request was sent: nothing new to try
+            try:
+                return self._replace(rejected, deadline)
+            except CredentialsError as exc:
+                self._failure = _Failure(rejected, time.monotonic(), exc)
+                raise
+
+    def _replace(self, rejected: str, deadline: Deadline) -> str:
+        # The Secrets service may already have refreshed in the background.
+        token = self._adopt(self._call("GET", "", deadline))
+        if token == rejected:
+            log.info("forcing a token refresh for secret %s", self.secret_id)
+            token = self._adopt(self._call("POST", "/refresh", deadline))
+        if token == rejected:
+            raise ReauthenticateError(
+                f"the platform could not give a new token for secret {self.secret_id}; "
+                "re-authenticate this credential"
+            )
+        return token
+
     def _adopt(self, credentials: Mapping[str, Any]) -> str:
-        token = credentials.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise CredentialsError(f"secret {self.secret_id} holds no access_token")
-        register_secret(token)
         register_secret(credentials.get("refresh_token"))
+        token = checked_token(credentials.get("access_token"), f"secret {self.secret_id}")
         fields = credentials.get("fields")
         self._token = token
         self._fields = fields if isinstance(fields, Mapping) else {}
         return token
 
-    def _call(self, method: str, suffix: str = "") -> Mapping[str, Any]:
-        """One Secrets API call; network errors and 5xx get a few quick retries, as the
-        platform's own API clients do."""
+    def _call(self, method: str, suffix: str, deadline: Deadline) -> Mapping[str, Any]:
+        """One Secrets API call; no answer or a 5xx gets a few quick tries, as the platform's
+        own API clients do, within the message's deadline."""
+        action = "refresh" if suffix else "read"
+        cut = False
+
+        def stop(state: RetryCallState) -> bool:
+            nonlocal cut
+            if state.attempt_number >= SECRETS_API_ATTEMPTS:
+                return True
+            cut = deadline.remaining() <= state.upcoming_sleep
+            return cut
+
         retrying = Retrying(
-            stop=stop_after_attempt(SECRETS_API_ATTEMPTS),
+            stop=stop,
             wait=wait_exponential(multiplier=0.25, max=1),
-            retry=retry_if_exception_type(_TransientSecretsError),
+            retry=retry_if_exception(lambda exc: isinstance(exc, _Transient)),
             reraise=True,
+            sleep=lambda seconds: retry_policy.sleep(seconds),
         )
         try:
-            return retrying(self._call_once, method, suffix)
-        except _TransientSecretsError as exc:  # the retry marker stays private
-            raise CredentialsError(exc.message) from None
+            return retrying(self._call_once, method, suffix, action, deadline)
+        except _Transient as exc:  # the retry marker stays private
+            note = " (stopped retrying: the message's deadline is near)" if cut else ""
+            raise CredentialsError(exc.message + note, retry_later=True) from None
 
-    def _call_once(self, method: str, suffix: str) -> Mapping[str, Any]:
-        action = "refresh" if suffix else "read"
+    def _call_once(
+        self, method: str, suffix: str, action: str, deadline: Deadline
+    ) -> Mapping[str, Any]:
         try:
-            response = self._session.request(
-                method, self._url + suffix, timeout=self._timeout, allow_redirects=False
+            response, content = send(
+                self._session,
+                method,
+                self._url + suffix,
+                deadline=deadline,
+                timeouts=self._timeouts,
             )
         except requests.RequestException as exc:
-            raise _TransientSecretsError(
+            raise _Transient(
                 f"could not {action} secret {self.secret_id}: the platform Secrets API is "
                 f"unreachable ({type(exc).__name__})"
             ) from None
@@ -164,13 +208,13 @@ class PlatformSecret:
             }.get(response.status_code, "")
             if not detail and suffix and 400 <= response.status_code < 500:
                 detail = "Podio refused the refresh token; re-authenticate this credential"
-            error = _TransientSecretsError if response.status_code >= 500 else CredentialsError
+            error = _Transient if response.status_code >= 500 else CredentialsError
             raise error(
                 f"could not {action} secret {self.secret_id}: the platform Secrets API answered "
                 f"HTTP {response.status_code}" + (f" ({detail})" if detail else "")
             )
         try:
-            credentials = response.json()["data"]["attributes"]["credentials"]
+            credentials = json.loads(content)["data"]["attributes"]["credentials"]
         except (ValueError, KeyError, TypeError):
             credentials = None
         if not isinstance(credentials, Mapping):
@@ -180,21 +224,52 @@ class PlatformSecret:
         return credentials
 
 
-class _TransientSecretsError(CredentialsError):
+class _Transient(CredentialsError):
     """A Secrets API failure worth another try: no answer, or a 5xx."""
 
 
+class Credential(NamedTuple):
+    """What one credential shares in the process: its token source and its Session."""
+
+    tokens: InlineToken | PlatformSecret
+    session: requests.Session
+
+
 CredentialKey = tuple[str, ...]
+_MAX_CREDENTIALS = 128
+_credentials: OrderedDict[CredentialKey, Credential] = OrderedDict()
+_credentials_lock = threading.Lock()
 
 
-def token_source_for(
+def credential_for(cfg: Mapping[str, Any], env: Environment) -> Credential:
+    """The shared credential that cfg names: `secretId` first, then inline `oauth`."""
+    key, make_tokens = _token_source(cfg, env)
+    with _credentials_lock:
+        credential = _credentials.get(key)
+        if credential is not None:
+            _credentials.move_to_end(key)
+            return credential
+    credential = Credential(make_tokens(), new_session(env.api_url))
+    with _credentials_lock:
+        credential = _credentials.setdefault(key, credential)
+        if len(_credentials) > _MAX_CREDENTIALS:
+            _credentials.popitem(last=False)
+        return credential
+
+
+def forget_credentials() -> None:
+    """Drop every cached credential (tests; a host that replaced a credential)."""
+    with _credentials_lock:
+        _credentials.clear()
+
+
+def _token_source(
     cfg: Mapping[str, Any], env: Environment
-) -> tuple[CredentialKey, Callable[[], TokenSource]]:
-    """The cache key of the credential that cfg names, and how to make its token source."""
-    secret_id = cfg.get("secretId")
-    if secret_id not in (None, ""):
+) -> tuple[CredentialKey, Callable[[], InlineToken | PlatformSecret]]:
+    secret_id = given_text(cfg.get("secretId"))
+    if secret_id is not None:
         if not isinstance(secret_id, str):
-            raise InputError("cfg.secretId", "expected a string")
+            raise InputError("cfg.secretId", "expected a string", secret_id)
         key = (
             "secret",
             env.platform_api_uri or "",
@@ -207,15 +282,52 @@ def token_source_for(
     oauth = cfg.get("oauth")
     if oauth is not None and not isinstance(oauth, Mapping):
         raise InputError("cfg.oauth", "expected an object holding access_token")
-    token = oauth.get("access_token") if oauth is not None else None
-    if not isinstance(token, str) or not token:
+    raw_token = oauth.get("access_token") if oauth is not None else None
+    if not isinstance(raw_token, str) or not raw_token.strip():
         raise CredentialsError(
             "no credential: cfg has neither secretId nor oauth.access_token; "
             "select a Podio credential for this step"
         )
-    return ("inline", _fingerprint(token)), lambda: InlineToken(token)
+    token = raw_token.strip()
+    return ("inline", _fingerprint(token)), lambda: InlineToken(checked_token(token, "cfg.oauth"))
 
 
 def _fingerprint(secret: str) -> str:
     # Cache keys hold a digest, never the secret itself.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _policy(retries: int, delay_ms: int, max_wait: float) -> RetryPolicy:
+    return RetryPolicy(retries, delay_ms / 1000, max_wait)
+
+
+def retry_policy_for(fields: Mapping[str, Any], env: Environment) -> RetryPolicy:
+    """The policy for a credential's retry fields; one object (and one tenacity Retrying)
+    per distinct setting in the process."""
+    settings = parse(RetrySettings, fields)
+    return _policy(settings.retries, settings.retries_delay_ms, env.max_retry_wait)
+
+
+def connect(cfg: object, deadline: Deadline | None = None) -> PodioClient:
+    """The Podio client for one message: cfg's credential, its retry settings and the
+    message's deadline (a new one unless given).
+
+    For a platform secret this reads the secret on the credential's first use, since the
+    secret holds the retry settings; a bad setting fails here, before Podio is called.
+    """
+    env = environment()
+    if not isinstance(cfg, Mapping):
+        raise InputError("cfg", "expected an object")
+    deadline = deadline or Deadline(env.deadline)
+    credential = credential_for(cfg, env)
+    fields = {name: cfg[name] for name in RETRY_FIELDS if name in cfg}
+    fields.update(credential.tokens.stored_fields(deadline))  # a secret's fields win
+    return PodioClient(
+        credential.session,
+        credential.tokens,
+        env.api_url,
+        Timeouts(env.connect_timeout, env.read_timeout),
+        retry_policy_for(fields, env),
+        deadline,
+    )

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from podio_component.errors import UsageError
+
 _PACKAGE = Path(__file__).resolve().parent
 _CANDIDATES = (_PACKAGE / "component.json", _PACKAGE.parent / "component.json")
 
@@ -17,11 +19,11 @@ def load() -> dict[str, Any]:
         if path.is_file():
             descriptor: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             return descriptor
-    raise FileNotFoundError("component.json not found next to or inside podio_component/")
+    raise UsageError("component.json not found next to or inside podio_component/")
 
 
 def action(name: str) -> dict[str, Any]:
     actions: dict[str, dict[str, Any]] = load().get("actions", {})
     if name not in actions:
-        raise KeyError(f"no action {name!r}; known actions: {', '.join(sorted(actions))}")
+        raise UsageError(f"no action {name!r}; known actions: {', '.join(sorted(actions))}")
     return actions[name]

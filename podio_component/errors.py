@@ -1,55 +1,22 @@
-"""One exception family for the component, with secret redaction built in.
-
-Every secret the component handles (access and refresh tokens, client secrets, platform API
-keys) is registered here the moment it is read. Every error message and every log record
-passes through `redact`, so a secret cannot leak even if a message is built carelessly.
-"""
+"""One exception family for the component; every message is redacted of registered secrets."""
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import deque
+from podio_component.redaction import redact
 
-REDACTED = "***"
-
-# Bounded so a long-running process that sees many rotated tokens does not grow without end;
-# 512 covers many tenants, each holding an access token, a refresh token and an API key.
-_secrets: deque[str] = deque(maxlen=512)
-_secrets_lock = threading.Lock()
-_MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
-
-
-def register_secret(value: object) -> None:
-    """Remember a secret so that it is redacted from every message and log line."""
-    if isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
-        with _secrets_lock:
-            if value not in _secrets:
-                _secrets.append(value)
-
-
-def redact(text: str) -> str:
-    """Replace every registered secret in text."""
-    for secret in tuple(_secrets):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Logging filter that renders the record and redacts registered secrets from it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+_UNSHOWN = object()
+_SHOWN_LENGTH = 60
 
 
 class PodioComponentError(Exception):
-    """Base of every error the component raises; the message is always redacted."""
+    """Base of every error the component raises; the message is always redacted.
+
+    `retry_later` is True when the same message may safely be tried again later, because
+    Podio cannot have acted on it (rate limited, or never reached). The platform runtime
+    rebounds such a message instead of failing it.
+    """
+
+    retry_later = False
 
     def __init__(self, message: str) -> None:
         super().__init__(redact(message))
@@ -59,34 +26,65 @@ class PodioComponentError(Exception):
         return str(self.args[0])
 
 
-class InputError(PodioComponentError):
-    """A message body, cfg or setting is invalid; nothing was sent."""
+class UsageError(PodioComponentError):
+    """The command line or the descriptor was used wrongly (exit code 2)."""
 
-    def __init__(self, field: str, problem: str) -> None:
+
+def shown(value: object) -> str:
+    """A short, printable rendering of a value a person gave, for an error message."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
+class InputError(PodioComponentError):
+    """A message body, cfg or setting is invalid; nothing was sent.
+
+    `given` is echoed in the message; leave it out for anything that can hold a secret.
+    """
+
+    def __init__(self, field: str, problem: str, given: object = _UNSHOWN) -> None:
         self.field = field
-        super().__init__(f"Invalid {field}: {problem}")
+        got = "" if given is _UNSHOWN else f"got {shown(given)}; "
+        super().__init__(f"Invalid {field}: {got}{problem}")
 
 
 class CredentialsError(PodioComponentError):
     """The credential could not be resolved, read or refreshed."""
+
+    def __init__(self, message: str, *, retry_later: bool = False) -> None:
+        super().__init__(message)
+        self.retry_later = retry_later
 
 
 class ReauthenticateError(CredentialsError):
     """Podio keeps rejecting the token: a person must re-authenticate the credential."""
 
 
-class RequestFailed(PodioComponentError):
-    """A Podio request failed after all allowed attempts."""
+def readable_seconds(seconds: float) -> str:
+    """A wait a person can read: '7 s', '3,600 s', '12 days', 'more than 10,000 days'."""
+    if seconds < 100:
+        return f"{seconds:.3g} s"
+    if seconds < 2 * 86_400:
+        return f"{seconds:,.0f} s"
+    days = seconds / 86_400
+    return f"{days:,.0f} days" if days <= 10_000 else "more than 10,000 days"
 
-    def __init__(self, method: str, path: str, attempts: int, detail: str) -> None:
+
+class PodioRequestError(PodioComponentError):
+    """A Podio request failed after all the attempts it was allowed."""
+
+    def __init__(
+        self, method: str, path: str, attempts: int, detail: str, *, retry_later: bool = False
+    ) -> None:
         self.method = method
         self.path = path
         self.attempts = attempts
+        self.retry_later = retry_later
         plural = "attempt" if attempts == 1 else "attempts"
         super().__init__(f"{method} {path} failed after {attempts} {plural}: {detail}")
 
 
-class PodioHTTPError(RequestFailed):
+class PodioHTTPError(PodioRequestError):
     """Podio answered with a non-2xx status."""
 
     def __init__(
@@ -100,6 +98,8 @@ class PodioHTTPError(RequestFailed):
         description: str | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        note: str = "",
+        retry_later: bool = False,
     ) -> None:
         self.status = status
         self.error = error
@@ -115,11 +115,11 @@ class PodioHTTPError(RequestFailed):
             parts.append(f"x-podio-request-id={request_id}")
         detail = ", ".join(parts)
         if retry_after is not None:
-            detail = f"rate limited, retry after {retry_after:g} s ({detail})"
-        super().__init__(method, path, attempts, detail)
+            detail = f"rate limited, retry after {readable_seconds(retry_after)} ({detail})"
+        super().__init__(method, path, attempts, detail + note, retry_later=retry_later)
 
 
-class PodioTransportError(RequestFailed):
+class PodioTransportError(PodioRequestError):
     """No usable HTTP response: connection refused or dropped, timeout, unreadable body."""
 
 

@@ -1,4 +1,8 @@
-"""Logging for the CLI: JSON lines on stdout, level from LOG_LEVEL, secrets redacted."""
+"""Logging for the command line: JSON lines on stderr, level from LOG_LEVEL.
+
+stdout is kept for the command's own output (`run … | jq .body` always works). Redaction
+does not depend on this handler: every logger of the package carries it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ import logging
 import os
 import sys
 import time
-
-from podio_component.errors import RedactingFilter
 
 HANDLER_NAME = "podio-component-cli"
 
@@ -27,15 +29,20 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+def level_from_environment() -> int:
+    """LOG_LEVEL (trace/debug/info/warn/warning/error/fatal), default info."""
+    name = os.environ.get("LOG_LEVEL", "info").strip().upper()
+    aliases = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}
+    return logging.getLevelNamesMapping().get(aliases.get(name, name), logging.INFO)
+
+
 def configure() -> None:
-    """Route the package's logs to stdout as JSON lines; idempotent."""
-    level = os.environ.get("LOG_LEVEL", "info").upper()
+    """Route the package's logs to stderr as JSON lines; idempotent."""
     logger = logging.getLogger("podio_component")
-    logger.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+    logger.setLevel(level_from_environment())
     if not any(h.get_name() == HANDLER_NAME for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+        handler = logging.StreamHandler(sys.stderr)
         handler.set_name(HANDLER_NAME)
         handler.setFormatter(JsonLineFormatter())
-        handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
         logger.propagate = False

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import base64
-import codecs
 import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from podio_component.client import PodioResponse
 from podio_component.errors import InputError, OutputTooLargeError, PodioTransportError
+from podio_component.response import PodioResponse
 
-# Escaping can make JSON up to 6 bytes per byte of input; below this bound no check is needed.
+# One byte of a body, or one character of a header, is at most 6 bytes of JSON (\u00XX);
+# below this bound the exact size need not be measured.
 _JSON_GROWTH = 6
 _HEADROOM = 64 * 1024
 
@@ -43,21 +43,24 @@ def response_message(response: PodioResponse, max_bytes: int) -> dict[str, Any]:
     decoded, attachments = decode_body(response)
     body = {
         "statusCode": response.status,
-        "headers": dict(response.headers),
+        "headers": response.headers,
         "responseBody": decoded,
-        "rateLimit": rate_limit(response.headers),
+        "rateLimit": rate_limit(response),
         "attempts": response.attempts,
     }
     return checked_size(new_message(body, attachments), response, max_bytes)
 
 
 def decode_body(response: PodioResponse) -> tuple[Any, dict[str, Any]]:
-    """(responseBody, attachments): JSON parsed, text as text, bytes as a data: URL."""
-    media_type = response.media_type
+    """(responseBody, attachments): JSON parsed, text as text, bytes as a data: URL.
+
+    An error answer labelled JSON that is not JSON (a proxy's HTML 502 page) is returned as
+    text, since it is what Podio's side said; a 2xx that is not JSON is a transport error.
+    """
     if not response.content:
         return None, {}  # an empty body (a 204) stays null
     if _is_file(response):
-        kind = media_type or "application/octet-stream"
+        kind = response.media_type or "application/octet-stream"
         data = base64.b64encode(response.content).decode("ascii")
         attachment = {
             "url": f"data:{kind};base64,{data}",
@@ -65,37 +68,35 @@ def decode_body(response: PodioResponse) -> tuple[Any, dict[str, Any]]:
             "content-type": kind,
         }
         return None, {"response": attachment}
-    if _is_json(media_type):
+    if _is_json(response.media_type):
         try:
-            return json.loads(response.content), {}
-        except ValueError:
-            raise PodioTransportError(
-                response.method,
-                response.path,
-                response.attempts,
-                f"HTTP {response.status} with a body that is not valid JSON",
-            ) from None
-    return response.content.decode(_charset(response), "replace"), {}
+            return response.json(), {}
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            if response.ok:
+                raise PodioTransportError(
+                    response.method,
+                    response.path,
+                    response.attempts,
+                    f"HTTP {response.status} with a body that is not valid JSON",
+                ) from None
+    return response.text(), {}
 
 
-def rate_limit(headers: Mapping[str, str]) -> dict[str, int | None]:
+def rate_limit(response: PodioResponse) -> dict[str, int | None]:
     """Podio's X-Rate-Limit-* headers as numbers, so a flow can throttle itself."""
     return {
-        "limit": _int_or_none(headers.get("x-rate-limit-limit")),
-        "remaining": _int_or_none(headers.get("x-rate-limit-remaining")),
+        "limit": _int_or_none(response.header("x-rate-limit-limit")),
+        "remaining": _int_or_none(response.header("x-rate-limit-remaining")),
     }
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _is_file(response: PodioResponse) -> bool:
     # File downloads may be labelled application/json yet are bytes; a filename marks them.
-    if "filename" in response.headers.get("content-disposition", ""):
+    if "filename" in (response.header("content-disposition") or ""):
         return True
     media_type = response.media_type
     return not (media_type.startswith("text/") or _is_json(media_type))
@@ -105,24 +106,14 @@ def _is_json(media_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def _charset(response: PodioResponse) -> str:
-    for param in response.headers.get("content-type", "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            try:
-                return codecs.lookup(value.strip(' "')).name
-            except LookupError:
-                break
-    return "utf-8"
-
-
 def checked_size(
     message: dict[str, Any], response: PodioResponse, max_bytes: int
 ) -> dict[str, Any]:
-    """message, or a clear error when it would be too big for the platform."""
-    if len(response.content) * _JSON_GROWTH + _HEADROOM <= max_bytes:
+    """message, or a clear error when its JSON (UTF-8, headers included) is too big."""
+    header_chars = sum(len(name) + len(str(value)) for name, value in response.headers.items())
+    if (len(response.content) + header_chars) * _JSON_GROWTH + _HEADROOM <= max_bytes:
         return message
-    size = len(json.dumps(message))  # ASCII-only (ensure_ascii), so characters == bytes
+    size = json_size(message)
     if size > max_bytes:
         raise OutputTooLargeError(
             f"the output message would be {size} bytes, more than the {max_bytes} bytes the "
@@ -130,3 +121,9 @@ def checked_size(
             "limit/offset or fields="
         )
     return message
+
+
+def json_size(message: Any) -> int:
+    """Bytes of the message as UTF-8 JSON, non-ASCII text counted as it is encoded."""
+    text = json.dumps(message, ensure_ascii=False)
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))

@@ -1,17 +1,19 @@
-"""Validated settings: the credential's retry fields and the process environment."""
+"""Settings: the process environment (read once) and a credential's retry fields."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
-from functools import lru_cache
-from typing import Any, TypeVar
+import re
+import threading
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from podio_component.errors import InputError
+from podio_component.redaction import register_secret
+from podio_component.validation import given_text, parse
 
 DEFAULT_API_URL = "https://api.podio.com"
 DEFAULT_RETRIES = 5
@@ -19,49 +21,36 @@ DEFAULT_RETRIES_DELAY_MS = 10_000
 MAX_RETRIES = 10
 MAX_RETRIES_DELAY_MS = 300_000
 
-Model = TypeVar("Model", bound=BaseModel)
+_DIGITS = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 
 
-def parse(model: type[Model], data: Mapping[str, Any]) -> Model:
-    """Validate data into model, turning pydantic's report into one clear InputError."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_input=False, include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or "input"
-        problem = _PROBLEMS.get(first["type"], first["msg"].removeprefix("Value error, "))
-        raise InputError(field, problem) from None
+def whole_number(field: str, value: object, lowest: int, highest: int) -> int:
+    """A whole number given as plain decimal digits or a JSON integer, within bounds."""
+    expected = f"expected a whole number from {lowest} to {highest}"
+    number: int | None = None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if number is None or not lowest <= number <= highest:
+        raise InputError(field, expected, given=value)
+    return number
 
 
-_PROBLEMS = {
-    "missing": "is required",
-    "extra_forbidden": "is not a known field",
-    "model_type": "expected an object",
-    "model_attributes_type": "expected an object",
-}
-
-
-def _blank_to_none(value: object) -> object:
-    # The platform sends an untouched optional text field as "" (or leaves it out).
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return value.strip() if isinstance(value, str) else value
-
-
-def _whole_number(value: object, lowest: int, highest: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a whole number from {lowest} to {highest}")
-    try:
+def seconds(field: str, value: object, lowest: float, highest: float) -> float:
+    """A number of seconds given as decimal digits, within bounds."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
         number = float(value)
-    except (ValueError, OverflowError):
-        raise ValueError(f"expected a whole number from {lowest} to {highest}") from None
-    if not number.is_integer() or not lowest <= number <= highest:
-        raise ValueError(f"expected a whole number from {lowest} to {highest}")
-    return int(number)
+        if lowest <= number <= highest:
+            return number
+    raise InputError(field, f"expected a number of seconds from {lowest:g} to {highest:g}", value)
 
 
 class RetrySettings(BaseModel):
-    """The credential's `retries` and `retriesDelay` fields."""
+    """The credential's `retries` and `retriesDelay` fields; blank means the default."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -71,24 +60,18 @@ class RetrySettings(BaseModel):
     @field_validator("retries", mode="before")
     @classmethod
     def _retries(cls, value: object) -> int:
-        value = _blank_to_none(value)
-        return DEFAULT_RETRIES if value is None else _whole_number(value, 0, MAX_RETRIES)
+        value = given_text(value)
+        if value is None:
+            return DEFAULT_RETRIES
+        return whole_number("retries", value, 0, MAX_RETRIES)
 
     @field_validator("retries_delay_ms", mode="before")
     @classmethod
     def _delay(cls, value: object) -> int:
-        value = _blank_to_none(value)
+        value = given_text(value)
         if value is None:
             return DEFAULT_RETRIES_DELAY_MS
-        return _whole_number(value, 0, MAX_RETRIES_DELAY_MS)
-
-    @property
-    def attempts(self) -> int:
-        return self.retries + 1
-
-    @property
-    def delay_seconds(self) -> float:
-        return self.retries_delay_ms / 1000
+        return whole_number("retriesDelay", value, 0, MAX_RETRIES_DELAY_MS)
 
 
 def _is_loopback(host: str) -> bool:
@@ -100,50 +83,100 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def checked_base_url(field: str, value: str) -> str:
+    """An absolute https URL (http only for loopback), without credentials, query or fragment."""
+    parts = urlsplit(value.strip())
+    host = parts.hostname or ""
+    if parts.username or parts.password:  # not echoed: the URL holds a password
+        raise InputError(field, "expected a base URL without credentials in it")
+    if parts.scheme not in ("https", "http") or not host:
+        raise InputError(
+            field, "expected an absolute http(s) URL such as https://api.podio.com", value
+        )
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise InputError(field, "plain http is allowed only for loopback hosts; use https", value)
+    if parts.query or parts.fragment:
+        raise InputError(field, "expected a base URL without a query or fragment", value)
+    return value.strip().rstrip("/")
+
+
+# field: (variable, lowest, highest)
+_SECONDS = {
+    "connect_timeout": ("PODIO_CONNECT_TIMEOUT", 0.001, 300),
+    "read_timeout": ("PODIO_READ_TIMEOUT", 0.001, 3600),
+    "max_retry_wait": ("PODIO_MAX_RETRY_WAIT", 0, 3600),
+    "deadline": ("PODIO_DEADLINE", 0.001, 3600),
+}
+
+
 class Environment(BaseModel):
     """Process-wide settings from environment variables."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     api_url: str = Field(DEFAULT_API_URL, alias="PODIO_API_URL")
-    connect_timeout: float = Field(10.0, alias="PODIO_CONNECT_TIMEOUT", gt=0, le=300)
-    read_timeout: float = Field(60.0, alias="PODIO_READ_TIMEOUT", gt=0, le=3600)
-    max_retry_wait: float = Field(60.0, alias="PODIO_MAX_RETRY_WAIT", ge=0, le=3600)
-    deadline: float = Field(300.0, alias="PODIO_DEADLINE", gt=0, le=3600)
-    max_output_bytes: int = Field(10 * 1024 * 1024, alias="PODIO_MAX_OUTPUT_BYTES", gt=0)
+    connect_timeout: float = Field(10.0, alias="PODIO_CONNECT_TIMEOUT")
+    read_timeout: float = Field(60.0, alias="PODIO_READ_TIMEOUT")
+    max_retry_wait: float = Field(60.0, alias="PODIO_MAX_RETRY_WAIT")
+    deadline: float = Field(300.0, alias="PODIO_DEADLINE")
+    max_output_bytes: int = Field(10 * 1024 * 1024, alias="PODIO_MAX_OUTPUT_BYTES")
     platform_api_uri: str | None = Field(None, alias="ELASTICIO_API_URI")
     platform_username: str | None = Field(None, alias="ELASTICIO_API_USERNAME")
     platform_api_key: str | None = Field(None, alias="ELASTICIO_API_KEY", repr=False)
     workspace_id: str | None = Field(None, alias="ELASTICIO_WORKSPACE_ID")
 
-    @field_validator("api_url")
+    @field_validator("api_url", mode="before")
     @classmethod
     def _api_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        host = parts.hostname or ""
-        if parts.scheme not in ("https", "http") or not host:
-            raise ValueError("expected an absolute http(s) URL such as https://api.podio.com")
-        if parts.scheme == "http" and not _is_loopback(host):
-            raise ValueError("plain http is allowed only for loopback hosts; use https")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("expected a base URL without credentials, query or fragment")
-        return value.strip().rstrip("/")
+        return checked_base_url("PODIO_API_URL", value)
+
+    @field_validator(*_SECONDS, mode="before")
+    @classmethod
+    def _seconds(cls, value: object, info: ValidationInfo) -> float:
+        name, lowest, highest = _SECONDS[str(info.field_name)]
+        return seconds(name, value, lowest, highest)
+
+    @field_validator("max_output_bytes", mode="before")
+    @classmethod
+    def _max_output_bytes(cls, value: object) -> int:
+        return whole_number("PODIO_MAX_OUTPUT_BYTES", value, 1024, 2**40)
 
     @field_validator("platform_api_uri")
     @classmethod
     def _platform_uri(cls, value: str | None) -> str | None:
         return value.strip().rstrip("/") if value else None
 
+    @field_validator("platform_api_key")
+    @classmethod
+    def _api_key(cls, value: str | None) -> str | None:
+        register_secret(value)
+        return value
 
-_ENV_NAMES = tuple(field.alias for field in Environment.model_fields.values() if field.alias)
+
+ENVIRONMENT_NAMES = tuple(field.alias for field in Environment.model_fields.values() if field.alias)
+_environment: Environment | None = None
+_lock = threading.Lock()
 
 
 def environment() -> Environment:
-    """The current environment's settings; cached while the variables stay the same."""
-    return _environment(tuple(os.environ.get(name) for name in _ENV_NAMES))
+    """The process environment's settings, read and validated on first use.
+
+    Like the platform's own runtimes, the component reads its environment once per process;
+    a host that changes the variables afterwards calls `reload_environment()`.
+    """
+    current = _environment
+    if current is None:
+        with _lock:
+            current = _environment or reload_environment()
+    return current
 
 
-@lru_cache(maxsize=8)
-def _environment(values: tuple[str | None, ...]) -> Environment:
-    present = {name: value for name, value in zip(_ENV_NAMES, values, strict=True) if value}
-    return parse(Environment, present)
+def reload_environment() -> Environment:
+    """Read the environment variables again (and fail here if one is invalid)."""
+    global _environment
+    values: dict[str, Any] = {
+        name: os.environ[name] for name in ENVIRONMENT_NAMES if os.environ.get(name)
+    }
+    _environment = None
+    _environment = parse(Environment, values)
+    return _environment

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podio_component.client import connect
-from podio_component.settings import environment
+from podio_component.credentials import connect
 
 
 def verify(cfg: Mapping[str, Any]) -> dict[str, bool]:
     """{"verified": True}, or an exception whose message says why the credential fails."""
-    connect(cfg, environment()).request("GET", "/user/status")
+    connect(cfg).request("GET", "/user/status")
     return {"verified": True}

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from podio_component.client import reset_clients
+from podio_component import retry_policy
+from podio_component.credentials import forget_credentials
 from podio_component.emulator import Emulator
-from podio_component.settings import _ENV_NAMES
+from podio_component.settings import ENVIRONMENT_NAMES, reload_environment
 
 API = "https://api.podio.com"
 PLATFORM = "https://platform.example"
@@ -18,31 +24,47 @@ PLATFORM_ENV = {
     "ELASTICIO_WORKSPACE_ID": "ws1",
 }
 SECRET_URL = f"{PLATFORM}/v2/workspaces/ws1/secrets/s1"
+ROOT = Path(__file__).resolve().parent.parent
+MATRIX = pytest.StashKey[list[dict[str, Any]]]()
+
+SetEnv = Callable[[str, str], None]
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with no component environment and no cached clients or tokens."""
-    for name in (*_ENV_NAMES, "LOG_LEVEL"):
+    """Each test starts with no component environment and no cached credentials."""
+    for name in (*ENVIRONMENT_NAMES, "LOG_LEVEL", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
-    reset_clients()
+    reload_environment()
+    forget_credentials()
     yield
-    reset_clients()
+    forget_credentials()
 
 
 @pytest.fixture
-def platform_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    for name, value in PLATFORM_ENV.items():
+def setenv(monkeypatch: pytest.MonkeyPatch) -> SetEnv:
+    """Set an environment variable for this test and have the component read it."""
+
+    def set_variable(name: str, value: str) -> None:
         monkeypatch.setenv(name, value)
+        reload_environment()
+
+    return set_variable
+
+
+@pytest.fixture
+def platform_env(setenv: SetEnv) -> dict[str, str]:
+    for name, value in PLATFORM_ENV.items():
+        setenv(name, value)
     return PLATFORM_ENV
 
 
 @pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+def emulator(setenv: SetEnv) -> Iterator[Emulator]:
     """A running emulator with the component's environment pointed at it."""
     with Emulator() as running:
         for name, value in running.environment().items():
-            monkeypatch.setenv(name, value)
+            setenv(name, value)
         yield running
 
 
@@ -50,6 +72,33 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
 def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG, logger="podio_component")
     return caplog
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    """Podio and the platform API mocked by responses; nothing reaches a network."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Waits between attempts are recorded instead of slept."""
+    waited: list[float] = []
+    monkeypatch.setattr(retry_policy, "sleep", waited.append)
+    return waited
+
+
+@pytest.fixture
+def fault_matrix(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    """Rows of the fault matrix, printed and written to build/ at the end of the run."""
+    return request.config.stash.setdefault(MATRIX, [])
+
+
+def refused() -> requests.ConnectionError:
+    """What requests raises when nothing listens: the request was never sent."""
+    reason = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
 
 
 def secret_body(
@@ -75,16 +124,14 @@ def secret_body(
     }
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the fault matrix (and write build/fault-matrix.md) when its tests ran."""
-    from pathlib import Path
-
-    from tests import test_fault_matrix
-
-    if not test_fault_matrix.RESULTS:
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    rows = config.stash.get(MATRIX, [])
+    if not rows:
         return
-    report = test_fault_matrix.matrix_report()
-    target = Path(__file__).resolve().parent.parent / "build" / "fault-matrix.md"
+    from tests.test_fault_matrix import matrix_report
+
+    report = matrix_report(rows)
+    target = ROOT / "build" / "fault-matrix.md"
     target.parent.mkdir(exist_ok=True)
     target.write_text(report, encoding="utf-8")
     terminalreporter.section("fault matrix: outcome (requests Podio received)")

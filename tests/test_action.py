@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import json
 from typing import Any
 
 import pytest
@@ -11,15 +11,9 @@ import responses
 
 from podio_component.actions.make_raw_request import process
 from podio_component.errors import InputError, OutputTooLargeError, PodioTransportError
-from tests.conftest import API
+from tests.conftest import API, SetEnv
 
 CFG = {"oauth": {"access_token": "inline-access-token-0123456789"}, "retries": "0"}
-
-
-@pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.mark.parametrize(
@@ -28,13 +22,17 @@ def mocked() -> Iterator[responses.RequestsMock]:
         ("GET /item/1", "message", "expected an object with a 'body' object"),
         ({"body": "GET"}, "message.body", "expected an object"),
         ({"body": {"url": "/item/1"}}, "method", "is required"),
-        ({"body": {"method": "PATCH", "url": "/x"}}, "method", "one of GET, DELETE, POST, PUT"),
-        ({"body": {"method": 1, "url": "/x"}}, "method", "one of GET, DELETE, POST, PUT"),
+        (
+            {"body": {"method": "PATCH", "url": "/x"}},
+            "method",
+            "got 'PATCH'; expected one of GET, DELETE, POST, PUT",
+        ),
+        ({"body": {"method": 1, "url": "/x"}}, "method", "got 1; expected one of GET, DELETE"),
         ({"body": {"method": "GET"}}, "url", "is required"),
-        ({"body": {"method": "GET", "url": 5}}, "url", "expected a path string"),
+        ({"body": {"method": "GET", "url": 5}}, "url", "got 5; expected a path string"),
         ({"body": {"method": "GET", "url": "/x", "data": {"a": 1}}}, "data", "cannot carry"),
         ({"body": {"method": "POST", "url": "/x", "data": "text"}}, "data", "object or array"),
-        ({"body": {"method": "POST", "url": "/x", "data": 3}}, "data", "object or array"),
+        ({"body": {"method": "POST", "url": "/x", "data": 3}}, "data", "got 3; expected a JSON"),
         ({"body": {"method": "GET", "url": "/x", "body": {}}}, "body", "not a known field"),
     ],
 )
@@ -112,9 +110,9 @@ def test_malformed_json_is_a_clear_error(mocked: responses.RequestsMock) -> None
 
 
 def test_a_response_too_big_for_one_message_is_a_clear_error(
-    mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+    mocked: responses.RequestsMock, setenv: SetEnv
 ) -> None:
-    monkeypatch.setenv("PODIO_MAX_OUTPUT_BYTES", "100000")
+    setenv("PODIO_MAX_OUTPUT_BYTES", "100000")
     mocked.get(f"{API}/x", json={"text": "x" * 200_000})
     with pytest.raises(OutputTooLargeError, match="more than the 100000 bytes"):
         process({"body": {"method": "GET", "url": "/x"}}, CFG)
@@ -129,5 +127,44 @@ def test_each_output_message_has_a_new_id(mocked: responses.RequestsMock) -> Non
 @pytest.mark.parametrize("data", [{"x": float("nan")}, {"x": float("inf")}, {"x": object()}])
 def test_a_body_json_cannot_hold_is_refused(mocked: responses.RequestsMock, data: Any) -> None:
     with pytest.raises(InputError, match="Invalid data: expected plain JSON values"):
+        process({"body": {"method": "POST", "url": "/x", "data": data}}, CFG)
+    assert len(mocked.calls) == 0
+
+
+def test_json_in_another_charset_is_decoded(mocked: responses.RequestsMock) -> None:
+    body = '{"title": "Café crème"}'.encode("iso-8859-1")
+    mocked.get(f"{API}/x", body=body, content_type="application/json; charset=ISO-8859-1")
+    output = process({"body": {"method": "GET", "url": "/x"}}, CFG)
+    assert output["body"]["responseBody"] == {"title": "Café crème"}
+
+
+def test_the_size_check_counts_response_headers(
+    mocked: responses.RequestsMock, setenv: SetEnv
+) -> None:
+    setenv("PODIO_MAX_OUTPUT_BYTES", "100000")
+    mocked.get(f"{API}/x", json={}, headers={f"X-Big-{n}": "v" * 4000 for n in range(30)})
+    with pytest.raises(OutputTooLargeError, match="more than the 100000 bytes"):
+        process({"body": {"method": "GET", "url": "/x"}}, CFG)
+
+
+def test_the_size_check_counts_non_ascii_text_by_its_utf8_size(
+    mocked: responses.RequestsMock, setenv: SetEnv
+) -> None:
+    setenv("PODIO_MAX_OUTPUT_BYTES", "100000")
+    # 17,000 "€" are 51,000 bytes of UTF-8 (102,000 if counted escaped as \u20ac): it fits.
+    mocked.get(f"{API}/x", json={"text": "€" * 17_000})
+    output = process({"body": {"method": "GET", "url": "/x"}}, CFG)
+    size = len(json.dumps(output, ensure_ascii=False).encode())
+    assert 51_000 < size < 100_000
+    mocked.get(f"{API}/y", json={"text": "€" * 34_000})  # 102,000 bytes of UTF-8: too big
+    with pytest.raises(OutputTooLargeError):
+        process({"body": {"method": "GET", "url": "/y"}}, CFG)
+
+
+def test_data_nested_too_deep_is_a_clear_error(mocked: responses.RequestsMock) -> None:
+    data: Any = []
+    for _ in range(100_000):
+        data = [data]
+    with pytest.raises(InputError, match="Invalid data: is nested too deeply"):
         process({"body": {"method": "POST", "url": "/x", "data": data}}, CFG)
     assert len(mocked.calls) == 0

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from podio_component.emulator import Emulator
 
 
@@ -22,7 +24,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_run_prints_the_output_message(emulator: Emulator, tmp_path: Path) -> None:
+def test_run_prints_only_the_output_message_on_stdout(emulator: Emulator, tmp_path: Path) -> None:
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"secretId": emulator.create_secret()}))
     msg = json.dumps({"body": {"method": "GET", "url": "/user/status"}})
@@ -33,10 +35,11 @@ def test_run_prints_the_output_message(emulator: Emulator, tmp_path: Path) -> No
         f"@{cfg}",
         "--msg",
         msg,
-        env={**emulator.environment(), "LOG_LEVEL": "warning"},
+        env={**emulator.environment(), "LOG_LEVEL": "debug"},
     )
     assert result.returncode == 0, result.stderr
-    output = json.loads(result.stdout)
+    output = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    assert result.stderr  # the debug logs went to stderr
     assert output["body"]["statusCode"] == 200
     assert output["body"]["responseBody"]["user"]["user_id"] == 1001
 
@@ -65,13 +68,13 @@ def test_debug_logs_are_json_lines_without_secrets(emulator: Emulator) -> None:
         env={**emulator.environment(), "LOG_LEVEL": "debug"},
     )
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
-    logs = [json.loads(line) for line in lines[:-1]]
+    json.loads(result.stdout)
+    logs = [json.loads(line) for line in result.stderr.strip().splitlines()]
     assert any("refreshing the token" in entry["msg"] for entry in logs)
     assert all({"time", "level", "name", "msg"} <= set(entry) for entry in logs)
     secrets = {
-        *emulator.world.access_tokens,
-        *emulator.world.refresh_tokens,
+        *emulator.world.oauth.access_tokens,
+        *emulator.world.oauth.refresh_tokens,
         emulator.platform.api_key,
     }
     assert not [s for s in secrets if s in result.stdout + result.stderr]
@@ -113,3 +116,23 @@ def test_a_missing_argument_file_is_a_usage_error() -> None:
     assert result.returncode == 2
     assert "cannot read /nonexistent/cfg.json" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_action_is_a_usage_error() -> None:
+    result = cli("run", "makeCoffee", "--cfg", "{}", "--msg", "{}")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no action 'makeCoffee'; known actions: ")
+
+
+def test_a_bug_inside_an_action_is_not_disguised_as_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from podio_component import cli as command
+    from podio_component.actions import make_raw_request
+
+    def buggy(msg: object, cfg: object, snapshot: object = None) -> object:
+        raise KeyError("x")
+
+    monkeypatch.setattr(make_raw_request, "process", buggy)
+    with pytest.raises(KeyError):
+        command.main(["run", "makeRawRequest", "--cfg", "{}", "--msg", "{}"])

@@ -1,18 +1,17 @@
-"""The HTTP client through process(), with Podio and the Secrets API mocked by responses."""
+"""The HTTP client through process(), with Podio mocked by responses."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 import responses
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from podio_component import client
 from podio_component.actions.make_raw_request import process
+from podio_component.client import new_session
 from podio_component.errors import (
     CredentialsError,
     InputError,
@@ -20,7 +19,7 @@ from podio_component.errors import (
     PodioTransportError,
     ReauthenticateError,
 )
-from tests.conftest import API, SECRET_URL, secret_body
+from tests.conftest import API, SetEnv, refused
 
 TOKEN = "inline-access-token-0123456789abcdef"
 INLINE = {"oauth": {"access_token": TOKEN}, "retries": "3", "retriesDelay": "250"}
@@ -30,32 +29,10 @@ RATE_LIMITED = {
 }
 
 
-@pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    waited: list[float] = []
-    monkeypatch.setattr(client, "sleep", waited.append)
-    return waited
-
-
 def run(
     cfg: dict[str, Any], method: str = "GET", url: str = "/item/1", **body: Any
 ) -> dict[str, Any]:
     return process({"body": {"method": method, "url": url, **body}}, cfg)
-
-
-def refused() -> requests.ConnectionError:
-    reason = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
-    return requests.ConnectionError(MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
-
-
-def podio_calls(mock: responses.RequestsMock) -> list[Any]:
-    return [c for c in mock.calls if c.request.url and c.request.url.startswith(API)]
 
 
 def test_a_get_returns_status_lowercased_headers_and_parsed_json(
@@ -77,6 +54,34 @@ def test_a_get_returns_status_lowercased_headers_and_parsed_json(
     assert body["attempts"] == 1
     sent = mocked.calls[0].request
     assert sent.headers["Authorization"] == f"OAuth2 {TOKEN}"
+
+
+def test_repeated_headers_keep_every_value_and_set_cookie_stays_a_list(
+    mocked: responses.RequestsMock,
+) -> None:
+    mocked.get(
+        f"{API}/item/1",
+        json={},
+        headers=[
+            ("Vary", "Accept"),
+            ("Vary", "Accept-Language"),
+            ("Set-Cookie", "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
+            ("Set-Cookie", "b=2"),
+        ],
+    )
+    headers = run(INLINE)["body"]["headers"]
+    assert headers["vary"] == "Accept, Accept-Language"
+    assert headers["set-cookie"] == ["a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT", "b=2"]
+
+
+def test_a_cookie_from_one_answer_is_not_sent_with_the_next_message(
+    mocked: responses.RequestsMock,
+) -> None:
+    mocked.get(f"{API}/item/1", json={}, headers={"Set-Cookie": "session=tenant-a; Path=/"})
+    mocked.get(f"{API}/item/2", json={})
+    run(INLINE)
+    run(INLINE, url="/item/2")
+    assert "Cookie" not in mocked.calls[1].request.headers
 
 
 def test_every_request_has_connect_and_read_timeouts(mocked: responses.RequestsMock) -> None:
@@ -114,6 +119,7 @@ def test_retries_make_exactly_retries_plus_one_attempts_with_the_delay_between(
     assert len(mocked.calls) == 4
     assert sleeps == [0.25, 0.25, 0.25]
     assert caught.value.attempts == 4
+    assert not caught.value.retry_later  # Podio may have acted on a 5xx
 
 
 def test_a_get_recovers_after_a_5xx(mocked: responses.RequestsMock, sleeps: list[float]) -> None:
@@ -137,7 +143,7 @@ def test_a_post_is_not_replayed_after_a_500(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     mocked.post(f"{API}/item/app/3/", status=500)
-    with pytest.raises(PodioHTTPError, match="HTTP 500"):
+    with pytest.raises(PodioHTTPError, match=r"HTTP 500.*a POST is not replayed"):
         run(INLINE, "POST", "/item/app/3/", data={"fields": {}})
     assert len(mocked.calls) == 1
 
@@ -146,9 +152,10 @@ def test_a_post_is_not_replayed_after_a_read_timeout(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     mocked.post(f"{API}/item/app/3/", body=requests.ReadTimeout())
-    with pytest.raises(PodioTransportError, match="a POST is not replayed"):
+    with pytest.raises(PodioTransportError, match="a POST is not replayed") as caught:
         run(INLINE, "POST", "/item/app/3/", data={"fields": {}})
     assert len(mocked.calls) == 1
+    assert not caught.value.retry_later
 
 
 def test_a_post_is_retried_when_the_connection_was_refused(
@@ -157,6 +164,15 @@ def test_a_post_is_retried_when_the_connection_was_refused(
     mocked.post(f"{API}/item/app/3/", body=refused())
     mocked.post(f"{API}/item/app/3/", json={"item_id": 1})
     assert run(INLINE, "POST", "/item/app/3/", data={})["body"]["attempts"] == 2
+
+
+def test_a_request_that_never_reached_podio_may_be_tried_again_later(
+    mocked: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    mocked.post(f"{API}/item/app/3/", body=refused())
+    with pytest.raises(PodioTransportError, match="could not connect") as caught:
+        run({**INLINE, "retries": "0"}, "POST", "/item/app/3/", data={})
+    assert caught.value.retry_later
 
 
 def test_a_420_wait_hint_replaces_the_configured_delay(
@@ -185,26 +201,43 @@ def test_a_429_honours_retry_after(mocked: responses.RequestsMock, sleeps: list[
     assert sleeps == [3.0]
 
 
-def test_a_wait_longer_than_the_maximum_fails_at_once(
+def test_a_wait_longer_than_the_maximum_fails_at_once_and_may_be_tried_later(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     hour = {**RATE_LIMITED, "error_description": "Please wait 3600 seconds before trying again."}
     mocked.get(f"{API}/item/1", status=420, json=hour)
-    with pytest.raises(PodioHTTPError, match=r"rate limited, retry after 3600 s") as caught:
+    with pytest.raises(PodioHTTPError, match=r"rate limited, retry after 3,600 s") as caught:
         run(INLINE)
     assert len(mocked.calls) == 1
     assert sleeps == []
     assert caught.value.retry_after == 3600
+    assert caught.value.retry_later
 
 
-def test_the_overall_deadline_stops_retries_before_a_wait_that_would_pass_it(
-    mocked: responses.RequestsMock, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("retry_after", "shown"),
+    [("99999999999999", "more than 10,000 days"), ("864000", "10 days")],
+)
+def test_huge_waits_print_as_numbers_a_person_can_read(
+    mocked: responses.RequestsMock, retry_after: str, shown: str
 ) -> None:
-    monkeypatch.setenv("PODIO_DEADLINE", "5")
+    mocked.get(f"{API}/item/1", status=429, headers={"Retry-After": retry_after})
+    with pytest.raises(PodioHTTPError, match=f"retry after {shown} ") as caught:
+        run(INLINE)
+    assert "e+" not in str(caught.value)
+
+
+def test_the_deadline_stops_retries_before_a_wait_that_would_pass_it_and_says_so(
+    mocked: responses.RequestsMock, sleeps: list[float], setenv: SetEnv
+) -> None:
+    setenv("PODIO_DEADLINE", "5")
     mocked.get(f"{API}/item/1", status=503)
-    with pytest.raises(PodioHTTPError, match="after 1 attempt"):
+    with pytest.raises(PodioHTTPError, match="after 1 attempt") as caught:
         run({**INLINE, "retriesDelay": "10000"})
     assert sleeps == []
+    assert "stopped retrying: the next attempt would pass the message's deadline" in str(
+        caught.value
+    )
 
 
 @pytest.mark.parametrize("status", [400, 403, 404, 409, 410])
@@ -271,15 +304,17 @@ def test_urls_that_could_leave_podio_are_refused_before_anything_is_sent(
     assert len(mocked.calls) == 0
 
 
+def test_a_refused_url_is_echoed_shortened(mocked: responses.RequestsMock) -> None:
+    with pytest.raises(InputError) as caught:
+        run(INLINE, url="https://evil.example/" + "x" * 200)
+    assert str(caught.value).startswith("Invalid url: got 'https://evil.example/xxx")
+    assert "…" in str(caught.value) and len(str(caught.value)) < 250
+
+
 def test_missing_credentials_are_a_clear_error(mocked: responses.RequestsMock) -> None:
     with pytest.raises(CredentialsError, match=r"neither secretId nor oauth\.access_token"):
         run({"retries": "1"})
     assert len(mocked.calls) == 0
-
-
-def test_a_secret_without_platform_settings_names_the_missing_variables() -> None:
-    with pytest.raises(CredentialsError, match="ELASTICIO_API_URI, ELASTICIO_API_USERNAME"):
-        run({"secretId": "s1"})
 
 
 def test_an_inline_token_that_podio_rejects_asks_for_reauthentication(
@@ -295,129 +330,48 @@ def test_an_inline_token_that_podio_rejects_asks_for_reauthentication(
     assert len(mocked.calls) == 1
 
 
-@pytest.mark.usefixtures("platform_env")
-class TestSecretCredential:
-    CFG: ClassVar[dict[str, str]] = {"secretId": "s1"}
-
-    def test_the_token_and_retry_settings_come_from_the_secret(
-        self, mocked: responses.RequestsMock, sleeps: list[float]
-    ) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-A-0123456789", retries="1", retriesDelay="5"))
-        mocked.get(f"{API}/item/1", status=503)
-        with pytest.raises(PodioHTTPError, match="after 2 attempts"):
-            run(self.CFG)
-        assert sleeps == [0.005]
-        secret_call = mocked.calls[0].request
-        assert secret_call.headers["Authorization"].startswith("Basic ")
-        assert podio_calls(mocked)[0].request.headers["Authorization"] == "OAuth2 tok-A-0123456789"
-
-    def test_the_secret_is_read_once_and_then_cached(self, mocked: responses.RequestsMock) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-A-0123456789"))
-        mocked.get(f"{API}/item/1", json={})
-        run(self.CFG)
-        run(self.CFG)
-        assert len(mocked.calls) == 3
-
-    def test_a_401_forces_one_refresh_and_replays_with_the_new_token(
-        self, mocked: responses.RequestsMock
-    ) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-old-0123456789"))
-        refresh = mocked.post(f"{SECRET_URL}/refresh", json=secret_body("tok-new-0123456789"))
-        mocked.get(
-            f"{API}/item/1",
-            status=401,
-            json={"error": "unauthorized", "error_description": "expired_token"},
-        )
-        mocked.get(f"{API}/item/1", json={"item_id": 1})
-        output = run(self.CFG)
-        assert output["body"]["statusCode"] == 200
-        assert output["body"]["attempts"] == 1  # the refresh does not use up a retry
-        assert refresh.call_count == 1
-        tokens = [c.request.headers["Authorization"] for c in podio_calls(mocked)]
-        assert tokens == ["OAuth2 tok-old-0123456789", "OAuth2 tok-new-0123456789"]
-
-    def test_a_token_the_platform_already_refreshed_is_used_without_forcing(
-        self, mocked: responses.RequestsMock
-    ) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-old-0123456789"))
-        mocked.get(SECRET_URL, json=secret_body("tok-new-0123456789"))
-        refresh = mocked.post(f"{SECRET_URL}/refresh", json=secret_body("tok-other-0123456"))
-        mocked.get(f"{API}/item/1", status=401, json={"error": "invalid_token"})
-        mocked.get(f"{API}/item/1", json={})
-        run(self.CFG)
-        assert refresh.call_count == 0
-
-    def test_a_second_401_asks_for_reauthentication(self, mocked: responses.RequestsMock) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-old-0123456789"))
-        mocked.post(f"{SECRET_URL}/refresh", json=secret_body("tok-new-0123456789"))
-        mocked.get(f"{API}/item/1", status=401, json={"error": "invalid_token"})
-        with pytest.raises(ReauthenticateError, match="re-authenticate this credential"):
-            run(self.CFG)
-        assert len(podio_calls(mocked)) == 2
-
-    def test_a_refresh_that_returns_the_same_token_asks_for_reauthentication(
-        self, mocked: responses.RequestsMock
-    ) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-old-0123456789"))
-        mocked.post(f"{SECRET_URL}/refresh", json=secret_body("tok-old-0123456789"))
-        mocked.get(f"{API}/item/1", status=401, json={"error": "invalid_token"})
-        with pytest.raises(ReauthenticateError):
-            run(self.CFG)
-
-    @pytest.mark.parametrize(
-        ("answer", "expected"),
-        [
-            ({"status": 500}, "answered HTTP 500"),
-            ({"status": 404}, "no such secret"),
-            ({"status": 401}, "rejected ELASTICIO_API_USERNAME/ELASTICIO_API_KEY"),
-            ({"body": requests.ConnectionError("refused")}, "unreachable"),
-            ({"json": {"data": {}}}, "unexpected Secrets API response"),
-        ],
-    )
-    def test_secrets_api_failures_are_clear_credential_errors(
-        self, mocked: responses.RequestsMock, answer: dict[str, Any], expected: str
-    ) -> None:
-        mocked.get(SECRET_URL, **answer)
-        with pytest.raises(CredentialsError, match=expected):
-            run(self.CFG)
-        assert podio_calls(mocked) == []
-
-    def test_a_transient_secrets_api_failure_is_retried(
-        self, mocked: responses.RequestsMock
-    ) -> None:
-        mocked.get(SECRET_URL, status=503)
-        mocked.get(SECRET_URL, body=requests.ConnectionError("reset"))
-        mocked.get(SECRET_URL, json=secret_body("tok-A-0123456789"))
-        mocked.get(f"{API}/item/1", json={})
-        assert run(self.CFG)["body"]["statusCode"] == 200
-        assert [c.request.url for c in mocked.calls] == [SECRET_URL] * 3 + [f"{API}/item/1"]
-
-    def test_a_secrets_api_that_stays_down_fails_after_three_tries(
-        self, mocked: responses.RequestsMock
-    ) -> None:
-        secret = mocked.get(SECRET_URL, status=502)
-        with pytest.raises(CredentialsError, match="answered HTTP 502") as caught:
-            run(self.CFG)
-        assert type(caught.value) is CredentialsError
-        assert secret.call_count == 3
-        assert podio_calls(mocked) == []
-
-    def test_bad_retry_settings_in_the_secret_fail_before_podio_is_called(
-        self, mocked: responses.RequestsMock
-    ) -> None:
-        mocked.get(SECRET_URL, json=secret_body("tok-A-0123456789", retries="many"))
-        with pytest.raises(InputError, match="Invalid retries"):
-            run(self.CFG)
-        assert podio_calls(mocked) == []
+def test_an_inline_token_is_trimmed(mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{API}/item/1", json={})
+    run({"oauth": {"access_token": f"  {TOKEN}\n"}})
+    assert mocked.calls[0].request.headers["Authorization"] == f"OAuth2 {TOKEN}"
 
 
-def test_a_retried_delete_that_finds_the_object_gone_succeeds(
+@pytest.mark.parametrize("bad", [f"{TOKEN}\r\nX-Evil: 1", f"tok en-{TOKEN}", f"{TOKEN}\x00"])
+def test_a_token_that_is_not_a_header_value_is_a_clear_redacted_error(
+    mocked: responses.RequestsMock, bad: str
+) -> None:
+    with pytest.raises(CredentialsError, match="cannot be sent in an HTTP header") as caught:
+        run({"oauth": {"access_token": bad}})
+    assert len(mocked.calls) == 0
+    assert TOKEN not in f"{caught.value} {caught.value!r}"
+
+
+def test_a_retried_delete_that_finds_the_object_gone_after_a_lost_answer_succeeds(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     mocked.delete(f"{API}/item/1", body=requests.ReadTimeout())
     mocked.delete(f"{API}/item/1", status=410, json={"error": "gone"})
     output = run(INLINE, "DELETE")
     assert (output["body"]["statusCode"], output["body"]["attempts"]) == (410, 2)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"status": 503},
+        {"status": 420, "json": {"error": "rate_limit"}},
+        {"status": 429},
+        {"body": refused()},
+    ],
+    ids=["503", "420", "429", "refused"],
+)
+def test_a_delete_answered_404_after_an_answered_or_unsent_attempt_is_a_real_not_found(
+    mocked: responses.RequestsMock, sleeps: list[float], first: dict[str, Any]
+) -> None:
+    mocked.delete(f"{API}/item/1", **first)
+    mocked.delete(f"{API}/item/1", status=404, json={"error": "not_found"})
+    with pytest.raises(PodioHTTPError, match="HTTP 404"):
+        run(INLINE, "DELETE")
 
 
 def test_a_first_delete_of_a_missing_object_is_still_an_error(
@@ -429,7 +383,7 @@ def test_a_first_delete_of_a_missing_object_is_still_an_error(
 
 
 def test_a_netrc_entry_for_the_api_host_never_replaces_the_token(
-    mocked: responses.RequestsMock, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    mocked: responses.RequestsMock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     netrc = tmp_path / "netrc"
     netrc.write_text("machine api.podio.com login someone password hunter2\n")
@@ -438,3 +392,12 @@ def test_a_netrc_entry_for_the_api_host_never_replaces_the_token(
     mocked.get(f"{API}/item/1", json={})
     run(INLINE)
     assert mocked.calls[0].request.headers["Authorization"] == f"OAuth2 {TOKEN}"
+
+
+def test_the_proxy_environment_is_honoured_and_read_once_per_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert new_session(API).proxies["https"] == "http://proxy.example:3128"
+    monkeypatch.setenv("NO_PROXY", "api.podio.com")
+    assert new_session(API).proxies == {}

@@ -13,7 +13,7 @@ from jsonschema import Draft3Validator
 
 import podio_component
 from podio_component import descriptor
-from podio_component.actions.objects import DELETE_TYPES, LOOKUP_TYPES
+from podio_component.object_types import DELETE_TYPES, LOOKUP_TYPES, PATHS
 
 # elastic.io metadata puts `required: true` on each property, which is JSON Schema draft 3.
 COMPONENT = descriptor.load()
@@ -105,14 +105,16 @@ def test_example_messages_against_the_in_schema(body: dict[str, Any], valid: boo
 @pytest.mark.parametrize(
     ("name", "types"), [("lookupObjectById", LOOKUP_TYPES), ("deleteObjectById", DELETE_TYPES)]
 )
-def test_by_id_actions_offer_every_supported_object_type(
-    name: str, types: dict[str, tuple[str, str]]
+def test_by_id_actions_offer_exactly_the_supported_object_types(
+    name: str, types: frozenset[str]
 ) -> None:
     action = ACTIONS[name]
     select = action["fields"]["objectType"]
     assert select["viewClass"] == "SelectView"
     assert select["required"] is True
-    assert select["model"] == {key: label for key, (label, _) in types.items()}
+    assert set(select["model"]) == types
+    assert types <= set(PATHS)
+    assert all(label.strip() for label in select["model"].values())
     assert {"item", "app", "task", "comment", "file"} <= set(select["model"])
     id_field = action["metadata"]["in"]["properties"]["id"]
     assert (id_field["title"], id_field["required"]) == ("Object ID", True)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import pytest
 
 from podio_component.actions.make_raw_request import process
 from podio_component.emulator import Emulator, Fault
-from podio_component.errors import CredentialsError, PodioHTTPError, ReauthenticateError
+from podio_component.errors import (
+    CredentialsError,
+    PodioHTTPError,
+    PodioTransportError,
+    ReauthenticateError,
+)
 from podio_component.verify_credentials import verify
+from tests.conftest import SetEnv
 
 FAST = {"retries": "3", "retriesDelay": "0"}
 RATE_LIMITED = {
@@ -75,7 +82,7 @@ def test_an_expired_token_is_refreshed_through_the_platform_and_replayed(
     emulator.world.expire_all_tokens()
     output = run(cfg, "GET", "/item/5001")
     assert output["statusCode"] == 200
-    assert output["attempts"] == 1
+    assert output["attempts"] == 2  # the replay after the 401
     assert emulator.log.count("POST", "/v2/workspaces/*/secrets/*/refresh") == 1
     assert emulator.log.count("POST", "/oauth/token") == 1
     statuses = [e.status for e in emulator.log.entries() if e.path == "/item/5001"]
@@ -85,7 +92,7 @@ def test_an_expired_token_is_refreshed_through_the_platform_and_replayed(
 def test_a_refresh_the_platform_cannot_make_asks_for_reauthentication(emulator: Emulator) -> None:
     cfg = secret_cfg(emulator)
     run(cfg, "GET", "/user/status")
-    emulator.world.refresh_tokens.clear()  # the refresh token was revoked
+    emulator.world.oauth.refresh_tokens.clear()  # the refresh token was revoked
     emulator.world.expire_all_tokens()
     with pytest.raises(CredentialsError, match=r"could not refresh secret .* re-authenticate"):
         run(cfg, "GET", "/user/status")
@@ -133,7 +140,7 @@ def test_a_post_that_failed_after_podio_applied_it_is_not_replayed(emulator: Emu
     ):
         run(secret_cfg(emulator), "POST", "/item/app/30/", {"fields": {"title": "Once only"}})
     assert emulator.log.count("POST", "/item/app/30/") == 1
-    titles = [i["title"] for i in emulator.world.items.values()]
+    titles = [i["title"] for i in emulator.world.items.stored.values()]
     assert titles.count("Once only") == 1
 
 
@@ -191,3 +198,33 @@ def test_verify_credentials_fails_with_a_reason(emulator: Emulator) -> None:
         verify({"oauth": {"access_token": "not-a-real-token-123"}})
     with pytest.raises(CredentialsError, match="no such secret"):
         verify({"secretId": "missing"})
+
+
+def test_a_body_that_drips_in_cannot_outlast_the_deadline(
+    emulator: Emulator, setenv: SetEnv
+) -> None:
+    setenv("PODIO_DEADLINE", "1.5")
+    setenv("PODIO_READ_TIMEOUT", "1")
+    # A ~600-byte item at one byte per 0.2 s would take two minutes; every read is short.
+    emulator.faults.add("GET", "/item/5001", Fault(drip=0.2))
+    started = time.monotonic()
+    with pytest.raises(PodioTransportError, match="deadline") as caught:
+        run(secret_cfg(emulator, retries="0"), "GET", "/item/5001")
+    assert time.monotonic() - started < 2.5
+    assert "PODIO_DEADLINE" in str(caught.value)
+
+
+def test_secrets_api_calls_count_against_the_deadline(emulator: Emulator, setenv: SetEnv) -> None:
+    setenv("PODIO_DEADLINE", "1")
+    setenv("PODIO_READ_TIMEOUT", "30")
+    emulator.faults.add("GET", "/v2/*", Fault(delay=5))
+    started = time.monotonic()
+    with pytest.raises(CredentialsError, match="unreachable"):
+        run(secret_cfg(emulator), "GET", "/user/status")
+    assert time.monotonic() - started < 2
+
+
+def test_the_secrets_api_dropping_the_connection_is_retried(emulator: Emulator) -> None:
+    emulator.faults.add("GET", "/v2/*", Fault(drop=True), Fault(truncate=True))
+    assert run(secret_cfg(emulator), "GET", "/user/status")["statusCode"] == 200
+    assert emulator.log.count("GET", "/v2/*") == 3

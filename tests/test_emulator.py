@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from werkzeug.test import Client
+from werkzeug.wrappers import Request, Response
 
-from podio_component.emulator import Emulator, Fault
+from podio_component.emulator import Emulator, Fault, FaultPlan, RequestLog
+from podio_component.emulator.faults import FaultingApp
+from podio_component.emulator.podio_app import error_response
 from podio_component.emulator.server import parse_fault_option
 
 CLIENT = {"client_id": "emulator-client", "client_secret": "emulator-client-secret"}
@@ -246,13 +252,14 @@ def test_the_secrets_api_requires_basic_auth(emulator: Emulator) -> None:
 
 def test_fault_options_from_the_command_line_cover_every_kind() -> None:
     method, pattern, outcomes = parse_fault_option(
-        "GET /item/* 503,drop,delay:0.5,truncate,malformed,pass"
+        "GET /item/* 503,drop,delay:0.5,drip:0.1,truncate,malformed,pass"
     )
     assert (method, pattern) == ("GET", "/item/*")
     assert [o.label() for o in outcomes] == [
         "503",
         "drop",
         "delay 0.5s",
+        "drip 0.1s",
         "truncate",
         "malformed",
         "pass",
@@ -313,3 +320,122 @@ def test_error_answers_carry_the_rate_limit_headers_too(emulator: Emulator, path
         assert response.headers["X-Rate-Limit-Limit"] == "1000"
         assert response.headers["X-Rate-Limit-Remaining"].isdigit()
         assert response.headers["X-Podio-Request-Id"]
+
+
+def test_once_the_limit_is_hit_every_call_is_rate_limited(emulator: Emulator) -> None:
+    emulator.world.limits.limited_rate_limit = 1
+    access = emulator.issue_token()["access_token"]
+    auth = {"Authorization": f"OAuth2 {access}"}
+    url = f"{emulator.podio_url}/item/app/30/filter/"
+    assert requests.post(url, json={}, headers=auth, timeout=5).status_code == 200
+    assert requests.post(url, json={}, headers=auth, timeout=5).status_code == 420
+    assert api(emulator, "/user/status", access).status_code == 420  # the other budget too
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"fields": {"title": "Changed"}, "tags": "not-a-list"},
+        {"fields": {"title": "Changed"}, "tags": [1, 2]},
+        {"fields": ["title", "Changed"]},
+        {"fields": {"title": "Changed", "stage": 99}},
+    ],
+)
+def test_a_malformed_item_update_is_a_400_with_nothing_half_written(
+    emulator: Emulator, body: dict[str, object]
+) -> None:
+    access = emulator.issue_token()["access_token"]
+    response = requests.put(
+        f"{emulator.podio_url}/item/5001",
+        json=body,
+        headers={"Authorization": f"OAuth2 {access}"},
+        timeout=5,
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_value")
+    item = emulator.world.items.view(5001)
+    assert (item["title"], item["revision"]) == ("Analytical engine licence", 0)
+    assert emulator.log.count("PUT", "/item/5001") == 1
+
+
+@pytest.mark.parametrize(
+    "params", [{"grant_type": "password", "username": 5, "password": "x"}, {"grant_type": 1}]
+)
+def test_non_text_values_at_the_token_endpoint_are_a_400(
+    emulator: Emulator, params: dict[str, object]
+) -> None:
+    response = requests.post(
+        f"{emulator.podio_url}/oauth/token", json={**CLIENT, **params}, timeout=5
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+    assert emulator.log.count("POST", "/oauth/token") == 1
+
+
+def test_a_request_whose_handler_fails_is_answered_and_logged_once() -> None:
+    def broken(request: Request) -> Response:
+        raise RuntimeError("a bug in the emulator")
+
+    log = RequestLog()
+    app = FaultingApp("podio", broken, FaultPlan(), log, error_response)
+    response = Client(app).get("/item/1")
+    assert response.status_code == 500
+    assert response.json is not None and response.json["error"] == "unavailable"
+    assert [(e.path, e.status) for e in log.entries()] == [("/item/1", 500)]
+
+
+def test_the_platform_side_takes_every_fault_kind(emulator: Emulator) -> None:
+    secret_id = emulator.create_secret()
+    workspace = emulator.platform.workspace_id
+    path = f"/v2/workspaces/{workspace}/secrets/{secret_id}"
+    auth = (emulator.platform.username, emulator.platform.api_key)
+    emulator.faults.add(
+        "GET", path, Fault(drop=True), Fault(truncate=True), Fault(malformed=True), Fault(delay=0.5)
+    )
+    url = emulator.platform_url + path
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, auth=auth, timeout=5)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        requests.get(url, auth=auth, timeout=5)
+    with pytest.raises(requests.JSONDecodeError):
+        requests.get(url, auth=auth, timeout=5).json()
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(url, auth=auth, timeout=0.2)
+    time.sleep(0.5)  # the delayed request is logged when it is answered
+    assert [e.fault for e in emulator.log.entries()] == [
+        "drop",
+        "truncate",
+        "malformed",
+        "delay 0.5s",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "expected a port number from 0 to 65535"),
+        (["--seed", "/nonexistent/seed.json"], "cannot read /nonexistent/seed.json"),
+    ],
+)
+def test_bad_emulator_options_are_usage_errors(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "podio_component", "emulator", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_seed_that_is_not_json_is_a_usage_error(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text("{not json")
+    result = subprocess.run(
+        [sys.executable, "-m", "podio_component", "emulator", "--seed", str(seed)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (result.returncode, "not valid JSON" in result.stderr) == (2, True)

@@ -22,6 +22,7 @@ import pytest
 from podio_component.actions.make_raw_request import process
 from podio_component.emulator import Emulator, Fault
 from podio_component.errors import PodioComponentError
+from tests.conftest import SetEnv
 
 REQUESTS = {
     "GET": ("/item/5001", None),
@@ -45,7 +46,7 @@ class Expected:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    arrange: Callable[[Emulator, str, str, pytest.MonkeyPatch], None]
+    arrange: Callable[[Emulator, str, str, SetEnv], None]
     expect: Callable[[str, int], Expected]
     settle: float = 0.0  # let delayed server threads finish before counting what they got
 
@@ -60,7 +61,7 @@ def transient(
     Otherwise (420, 429) Podio did not act, and every method may be retried.
     """
 
-    def arrange(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
+    def arrange(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
         applied = Fault(**{**fault.__dict__, "apply": podio_acted and method == "POST"})
         emulator.faults.add(method, path, *[applied] * FAULTY_ATTEMPTS)
 
@@ -80,12 +81,12 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def refused(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
-    mp.setenv("PODIO_API_URL", f"http://127.0.0.1:{closed_port()}")
+def refused(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
+    setenv("PODIO_API_URL", f"http://127.0.0.1:{closed_port()}")
 
 
-def read_timeout(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
-    mp.setenv("PODIO_READ_TIMEOUT", str(READ_TIMEOUT))
+def read_timeout(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
+    setenv("PODIO_READ_TIMEOUT", str(READ_TIMEOUT))
     emulator.faults.add(method, path, *[Fault(delay=READ_TIMEOUT * 2)] * FAULTY_ATTEMPTS)
 
 
@@ -99,21 +100,21 @@ def expect_read_timeout(method: str, retries: int) -> Expected:
     return expected
 
 
-def malformed(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
+def malformed(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
     emulator.faults.add(method, path, Fault(malformed=True, apply=method == "POST"))
 
 
-def expired(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
+def expired(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
     emulator.world.expire_all_tokens()
 
 
-def refresh_revoked(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
+def refresh_revoked(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
     emulator.world.expire_all_tokens()
-    emulator.world.refresh_tokens.clear()  # Podio answers the refresh grant with invalid_grant
+    emulator.world.oauth.refresh_tokens.clear()  # the refresh grant answers invalid_grant
 
 
-def secrets_api_down(emulator: Emulator, method: str, path: str, mp: pytest.MonkeyPatch) -> None:
-    mp.setenv("ELASTICIO_API_URI", f"http://127.0.0.1:{closed_port()}")
+def secrets_api_down(emulator: Emulator, method: str, path: str, setenv: SetEnv) -> None:
+    setenv("ELASTICIO_API_URI", f"http://127.0.0.1:{closed_port()}")
 
 
 SCENARIOS = [
@@ -150,8 +151,6 @@ SCENARIOS = [
     Scenario("Secrets API down", secrets_api_down, lambda m, r: Expected("CredentialsError", 0)),
 ]
 
-RESULTS: list[dict[str, Any]] = []
-
 
 def run_cell(method: str, cfg: dict[str, str]) -> tuple[str, str, float]:
     path, data = REQUESTS[method]
@@ -176,30 +175,32 @@ def test_fault_matrix(
     method: str,
     retries: int,
     emulator: Emulator,
-    monkeypatch: pytest.MonkeyPatch,
+    setenv: SetEnv,
     caplog: pytest.LogCaptureFixture,
+    fault_matrix: list[dict[str, Any]],
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="podio_component")
-    monkeypatch.setenv("PODIO_DEADLINE", "20")
+    setenv("PODIO_DEADLINE", "20")
     path = REQUESTS[method][0]
     fields = {"retries": str(retries), "retriesDelay": "0"}
     cfg = {"secretId": emulator.create_secret(fields=fields)}
-    scenario.arrange(emulator, method, path, monkeypatch)
+    scenario.arrange(emulator, method, path, setenv)
     expected = scenario.expect(method, retries)
 
     outcome, text, elapsed = run_cell(method, cfg)
     time.sleep(scenario.settle)
 
     received = emulator.log.count(method, path)
-    created = sum(1 for item in emulator.world.items.values() if item["title"] == "Matrix post")
+    stored = emulator.world.items.stored.values()
+    created = sum(1 for item in stored if item["title"] == "Matrix post")
     secrets = {
-        *emulator.world.access_tokens,
-        *emulator.world.refresh_tokens,
+        *emulator.world.oauth.access_tokens,
+        *emulator.world.oauth.refresh_tokens,
         emulator.platform.api_key,
         emulator.platform.client_secret,
     }
     leaked = [s for s in secrets if s in text or s in caplog.text]
-    RESULTS.append(
+    fault_matrix.append(
         {
             "fault": scenario.name,
             "method": method,
@@ -218,14 +219,14 @@ def test_fault_matrix(
     assert leaked == []
 
 
-def matrix_report() -> str:
+def matrix_report(rows: list[dict[str, Any]]) -> str:
     """A markdown table: one row per fault, one column per method and retry setting."""
     columns = [(m, r) for m in REQUESTS for r in (0, 3)]
     lines = [
         "| fault | " + " | ".join(f"{m} r={r}" for m, r in columns) + " |",
         "|---|" + "---|" * len(columns),
     ]
-    cells = {(row["fault"], row["method"], row["retries"]): row for row in RESULTS}
+    cells = {(row["fault"], row["method"], row["retries"]): row for row in rows}
     for scenario in SCENARIOS:
         row = []
         for method, retries in columns:

@@ -13,8 +13,8 @@ import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podio_component import client
 from podio_component.actions.make_raw_request import process
+from podio_component.credentials import forget_credentials
 from podio_component.errors import InputError, PodioComponentError
 from tests.conftest import API
 
@@ -101,9 +101,7 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client, "sleep", lambda seconds: None)
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 
 def run_guarded(msg: Any, cfg: Any) -> tuple[Any, list[str]]:
@@ -162,7 +160,7 @@ def test_no_url_sends_the_token_anywhere_but_the_api(url: str) -> None:
 @SETTINGS
 @given(cfg=CFGS | JSON)
 def test_any_cfg_ends_in_an_output_or_a_clear_error(cfg: Any) -> None:
-    client.reset_clients()
+    forget_credentials()
     result, urls = run_guarded({"body": {"method": "GET", "url": "/user/status"}}, cfg)
     assert only_podio(urls)
     assert isinstance(result, (dict, PodioComponentError))

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podio_component.actions.objects import DELETE_TYPES, resolve
-from podio_component.client import connect
+from podio_component.credentials import connect
 from podio_component.messages import new_message
-from podio_component.settings import environment
+from podio_component.object_types import DELETE_TYPES, resolve
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
     object_id, path = resolve(msg, cfg, DELETE_TYPES)
-    connect(cfg, environment()).request("DELETE", path)
+    connect(cfg).request("DELETE", path)
     return new_message({"id": object_id, "deleted": True})

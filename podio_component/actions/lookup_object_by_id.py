@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podio_component.actions.objects import LOOKUP_TYPES, checkbox, resolve
-from podio_component.client import connect
+from podio_component.credentials import connect
 from podio_component.messages import checked_size, decode_body, new_message
+from podio_component.object_types import LOOKUP_TYPES, resolve
+from podio_component.retry_policy import GONE_STATUSES
 from podio_component.settings import environment
+from podio_component.validation import yes_no
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    env = environment()
     _, path = resolve(msg, cfg, LOOKUP_TYPES)
-    allow_zero = checkbox(cfg.get("allowZeroResults"))
-    response = connect(cfg, env).request("GET", path, accept_errors=allow_zero)
-    if allow_zero and response.status in (404, 410):
-        return new_message({})
+    allow_zero = yes_no(cfg.get("allowZeroResults"), "allowZeroResults")
+    response = connect(cfg).request("GET", path, accept=GONE_STATUSES if allow_zero else ())
     if not response.ok:
-        raise response.error()
+        return new_message({})  # a missing object, and zero results are allowed
     found, _ = decode_body(response)
     message = new_message(found if isinstance(found, Mapping) else {"result": found})
-    return checked_size(message, response, env.max_output_bytes)
+    return checked_size(message, response, environment().max_output_bytes)

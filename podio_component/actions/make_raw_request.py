@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from podio_component.client import connect, pin_url
+from podio_component.client import EVERY_STATUS, pin_url
+from podio_component.credentials import connect
+from podio_component.errors import InputError
 from podio_component.messages import message_body, response_message
-from podio_component.settings import environment, parse
+from podio_component.settings import environment
+from podio_component.validation import parse, yes_no
 
-METHODS = ("GET", "DELETE", "POST", "PUT")
+Method = Literal["GET", "DELETE", "POST", "PUT"]
+METHODS: tuple[str, ...] = get_args(Method)
 # The component owns these: the token, the target host, framing, and the JSON body type.
 RESERVED_HEADERS = frozenset(
     {
@@ -33,7 +37,9 @@ RESERVED_HEADERS = frozenset(
     }
 )
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-UNSAFE_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# What the wire can carry: Latin-1 text without control characters, spaces only inside.
+_VISIBLE = r"[\x21-\x7e\xa0-\xff]"
+HEADER_VALUE = re.compile(rf"(?:{_VISIBLE}(?:[\x20\x09\x21-\x7e\xa0-\xff]*{_VISIBLE})?)?")
 Scalar = str | int | float | bool
 
 
@@ -48,7 +54,7 @@ class RawRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Literal["GET", "DELETE", "POST", "PUT"]
+    method: Method
     url: str
     data: Any = None
     params: list[tuple[str, str]] = []
@@ -60,13 +66,15 @@ class RawRequest(BaseModel):
     def _method(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().upper() in METHODS:
             return value.strip().upper()
-        raise ValueError(f"expected one of {', '.join(METHODS)}")
+        raise InputError("method", f"expected one of {', '.join(METHODS)}", value)
 
     @field_validator("url", mode="before")
     @classmethod
     def _url(cls, value: object) -> object:
         if not isinstance(value, str):
-            raise ValueError("expected a path string starting with '/', such as /user/status")
+            raise InputError(
+                "url", "expected a path string starting with '/', such as /user/status", value
+            )
         return value
 
     @field_validator("params", mode="before")
@@ -75,7 +83,9 @@ class RawRequest(BaseModel):
         if value is None:
             return []
         if not isinstance(value, dict):
-            raise ValueError('expected an object of query parameters, e.g. {"limit": 10}')
+            raise InputError(
+                "params", 'expected an object of query parameters, e.g. {"limit": 10}', value
+            )
         pairs: list[tuple[str, str]] = []
         for name, raw in value.items():
             values = raw if isinstance(raw, list) else [raw]  # a list repeats the key
@@ -83,34 +93,43 @@ class RawRequest(BaseModel):
                 if one is None:
                     continue
                 if not isinstance(one, Scalar):
-                    raise ValueError(f"{name!r} must be text, a number, true/false or a list")
+                    raise InputError(
+                        "params", f"{name!r} must be text, a number, true/false or a list", raw
+                    )
                 pairs.append((name, _query_value(one)))
         return pairs
 
     @field_validator("headers", mode="before")
     @classmethod
     def _headers(cls, value: object) -> dict[str, str]:
+        # Header values are never echoed in errors: they may hold credentials of their own.
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise ValueError("expected an object of header names and values")
+            raise InputError("headers", "expected an object of header names and values")
         headers: dict[str, str] = {}
         for name, raw in value.items():
             if not HEADER_NAME.fullmatch(name):
-                raise ValueError(f"{name[:40]!r} is not a valid header name")
+                raise InputError("headers", "is not a valid header name", name[:40])
             if name.lower() in RESERVED_HEADERS:
-                raise ValueError(f"{name} is set by the component and cannot be overridden")
-            if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-                raise ValueError(f"the value of {name} must be text")
-            if UNSAFE_HEADER_VALUE.search(str(raw)):
-                raise ValueError(f"the value of {name} must not contain line breaks")
+                raise InputError(
+                    "headers", f"{name} is set by the component and cannot be overridden"
+                )
+            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+                raise InputError("headers", f"the value of {name} must be text")
+            if not HEADER_VALUE.fullmatch(str(raw)):
+                raise InputError(
+                    "headers",
+                    f"the value of {name} must be Latin-1 text without line breaks, control "
+                    "characters or leading/trailing spaces",
+                )
             headers[name] = str(raw)
         return headers
 
     @field_validator("return_http_errors", mode="before")
     @classmethod
-    def _checkbox(cls, value: object) -> object:
-        return False if value in (None, "") else value
+    def _return_http_errors(cls, value: object) -> bool:
+        return yes_no(value, "returnHttpErrors")
 
     @field_validator("data")
     @classmethod
@@ -119,9 +138,13 @@ class RawRequest(BaseModel):
         if value is None or (method in ("GET", "DELETE") and value == {}):
             return None  # an empty object is what a mapper leaves for an unused body
         if method in ("GET", "DELETE"):
-            raise ValueError(f"a {method} request cannot carry a request body; leave it empty")
-        if not isinstance(value, (dict, list)):
-            raise ValueError("expected a JSON object or array (Podio accepts no bare values)")
+            raise InputError(
+                "data", f"a {method} request cannot carry a request body; leave it empty"
+            )
+        if not isinstance(value, dict | list):
+            raise InputError(
+                "data", "expected a JSON object or array (Podio accepts no bare values)", value
+            )
         return value
 
 
@@ -129,13 +152,12 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
     env = environment()
     request = parse(RawRequest, message_body(msg))
     pin_url(env.api_url, request.url)  # refuse a bad url before the credential is touched
-    podio = connect(cfg, env)
-    response = podio.request(
+    response = connect(cfg).request(
         request.method,
         request.url,
         body=request.data,
         params=request.params,
         headers=request.headers,
-        accept_errors=request.return_http_errors,
+        accept=EVERY_STATUS if request.return_http_errors else (),
     )
     return response_message(response, env.max_output_bytes)

@@ -8,12 +8,11 @@ from typing import Any
 
 from podio_component.actions import make_raw_request
 from podio_component.emulator.faults import Fault
+from podio_component.emulator.model import rate_limit_text
 from podio_component.emulator.server import Emulator
+from podio_component.settings import reload_environment
 
-RATE_LIMITED = {
-    "error": "rate_limit",
-    "error_description": "You have hit the rate limit. Please wait 1 seconds before trying again.",
-}
+RATE_LIMITED = {"error": "rate_limit", "error_description": rate_limit_text(1)}
 
 
 def _step(title: str, cfg: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -31,6 +30,7 @@ def _step(title: str, cfg: dict[str, Any], body: dict[str, Any]) -> dict[str, An
 def run_demo() -> int:
     with Emulator() as emulator:
         os.environ.update(emulator.environment())
+        reload_environment()
         cfg = {"secretId": emulator.create_secret(fields={"retries": "2", "retriesDelay": "500"})}
         print(
             f"Emulator: Podio API at {emulator.podio_url}, Secrets API at {emulator.platform_url}"

@@ -1,13 +1,32 @@
-"""Scriptable faults and the request log, shared by the emulator's Podio and platform sides."""
+"""Scriptable faults and the request log, applied the same way to every side of the emulator.
+
+`FaultingApp` wraps a side's handler (a function from request to response): it takes the
+next scripted fault for the request, applies it, and logs the request exactly once, even
+when the handler fails.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import json
+import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
+
+from werkzeug.wrappers import Request, Response
+
+from podio_component.redaction import logger
+
+log = logger(__name__)
+
+Handler = Callable[[Request], Response]
+ErrorResponse = Callable[[Request, int, str], Response]
+MALFORMED_JSON = b'{"item_id": 12, "title": "cut'
 
 
 @dataclass(frozen=True)
@@ -16,8 +35,9 @@ class Fault:
 
     status/body/headers replace the response; delay sleeps first (for read timeouts); drop
     closes the connection without a response; truncate sends the headers and half the body,
-    then closes; malformed answers 200 with a broken JSON body; apply runs the real handler
-    first, so a write takes effect and only then does the fault happen.
+    then closes; drip sends the body one byte every `drip` seconds; malformed answers with a
+    broken JSON body; apply runs the real handler first, so a write takes effect and only
+    then does the fault happen.
     """
 
     status: int | None = None
@@ -26,25 +46,25 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     truncate: bool = False
+    drip: float = 0.0
     malformed: bool = False
     apply: bool = False
 
     def label(self) -> str:
-        kinds = [
-            name
-            for name, on in (
-                ("drop", self.drop),
-                ("truncate", self.truncate),
-                ("malformed", self.malformed),
-                ("apply", self.apply),
-            )
-            if on
-        ]
+        flags = ("drop", "truncate", "malformed", "apply")
+        kinds = [name for name in flags if getattr(self, name)]
         if self.status is not None:
             kinds.insert(0, str(self.status))
         if self.delay:
             kinds.append(f"delay {self.delay:g}s")
+        if self.drip:
+            kinds.append(f"drip {self.drip:g}s")
         return "+".join(kinds) or "pass"
+
+    @property
+    def replaces_answer(self) -> bool:
+        """A status or malformed fault stands in for the handler, unless it applies first."""
+        return not self.apply and (self.status is not None or self.malformed)
 
 
 class FaultPlan:
@@ -75,6 +95,7 @@ class LoggedRequest:
     status: int | None  # None when the connection was dropped
     fault: str | None
     at: float
+    body: bytes = b""
 
 
 class RequestLog:
@@ -84,11 +105,16 @@ class RequestLog:
         self._entries: list[LoggedRequest] = []
         self._lock = threading.Lock()
 
-    def record(
-        self, side: str, method: str, path: str, query: str, status: int | None, fault: Fault | None
-    ) -> None:
+    def record(self, side: str, request: Request, status: int | None, fault: Fault | None) -> None:
         entry = LoggedRequest(
-            side, method, path, query, status, fault.label() if fault else None, time.time()
+            side,
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            status,
+            fault.label() if fault else None,
+            time.time(),
+            request.get_data(cache=True),
         )
         with self._lock:
             self._entries.append(entry)
@@ -103,3 +129,113 @@ class RequestLog:
             for entry in self.entries()
             if method in ("*", entry.method) and fnmatch.fnmatchcase(entry.path, pattern)
         )
+
+
+class FaultingApp:
+    """The WSGI app of one side: its handler under the scripted faults, each request logged."""
+
+    def __init__(
+        self,
+        side: str,
+        handler: Handler,
+        faults: FaultPlan,
+        requests: RequestLog,
+        error_response: ErrorResponse,
+    ) -> None:
+        self.side = side
+        self.handler = handler
+        self.faults = faults
+        self.requests = requests
+        self.error_response = error_response
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = Request(environ)
+        request.get_data(cache=True)  # read before any fault closes the connection
+        fault = self.faults.take(request.method, request.path)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        response = (
+            None if fault and fault.drop and not fault.apply else self._respond(request, fault)
+        )
+        # A body-less response cannot be cut short: the closest fault is a drop.
+        if fault and response and (fault.drop or (fault.truncate and not response.get_data())):
+            response = None
+        # Logged before the connection is touched, so a client never sees a drop first.
+        status = None if response is None else response.status_code
+        self.requests.record(self.side, request, status, fault)
+        if response is None:
+            _drop(environ)
+        if fault and fault.truncate:
+            return _truncated(environ, response, start_response)
+        if fault and fault.drip:
+            return _dripped(response, fault.drip, start_response)
+        return response(environ, start_response)
+
+    def _respond(self, request: Request, fault: Fault | None) -> Response:
+        if fault is None or not fault.replaces_answer:
+            try:
+                response = self.handler(request)
+            except Exception:
+                log.exception("emulator: the %s handler failed on %s", self.side, request.path)
+                response = self.error_response(request, 500, "The emulator failed on this request")
+        else:
+            response = Response()
+        if fault is None:
+            return response
+        if fault.malformed:
+            response = Response(
+                MALFORMED_JSON, status=fault.status or 200, content_type="application/json"
+            )
+        elif fault.status is not None:
+            if fault.body is None:
+                response = self.error_response(request, fault.status, "Injected fault")
+            elif isinstance(fault.body, dict | list):
+                response = Response(
+                    json.dumps(fault.body), status=fault.status, content_type="application/json"
+                )
+            else:
+                response = Response(fault.body, status=fault.status, content_type="text/plain")
+        response.headers.update(fault.headers)
+        return response
+
+
+def _drop(environ: dict[str, Any]) -> NoReturn:
+    _close(environ)
+    raise ConnectionAbortedError("emulator dropped the connection (injected fault)")
+
+
+def _close(environ: dict[str, Any]) -> None:
+    sock: socket.socket | None = environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _truncated(
+    environ: dict[str, Any], response: Response, start_response: Callable[..., Any]
+) -> Iterator[bytes]:
+    """Announce the full length, send half the body, then close the connection."""
+    body = response.get_data()
+    start_response(response.status, _headers_with_length(response, len(body)))
+    yield body[: len(body) // 2]
+    _drop(environ)
+
+
+def _dripped(
+    response: Response, interval: float, start_response: Callable[..., Any]
+) -> Iterator[bytes]:
+    """Send the body one byte at a time, `interval` seconds apart."""
+    body = response.get_data()
+    start_response(response.status, _headers_with_length(response, len(body)))
+    for index in range(len(body)):
+        time.sleep(interval)
+        yield body[index : index + 1]
+
+
+def _headers_with_length(response: Response, length: int) -> list[tuple[str, str]]:
+    return [
+        *[(k, v) for k, v in response.headers.items() if k.lower() != "content-length"],
+        ("Content-Length", str(length)),
+    ]

@@ -1,23 +1,22 @@
-"""WSGI app for the emulated platform Secrets API (reference/platform.md §2.2)."""
+"""The emulated platform API: the Secrets API (workspace secrets, forced refresh)."""
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from podio_component.emulator.faults import FaultPlan, RequestLog
 from podio_component.emulator.podio_app import json_response
 
 ROUTES = Map(
     [
-        Rule("/v2/workspaces/<workspace>/secrets/<secret_id>", endpoint="get", methods=["GET"]),
+        Rule("/v2/workspaces/<workspace>/secrets/<secret_id>", endpoint="secret", methods=["GET"]),
         Rule(
             "/v2/workspaces/<workspace>/secrets/<secret_id>/refresh",
             endpoint="refresh",
@@ -25,6 +24,11 @@ ROUTES = Map(
         ),
     ]
 )
+TOKEN_FIELDS = ("access_token", "refresh_token", "expires_in", "scope")
+
+
+def error_response(request: Request, status: int, title: str) -> Response:
+    return json_response({"errors": [{"title": title}]}, status)
 
 
 @dataclass
@@ -49,17 +53,16 @@ class Platform:
 
     def add(self, name: str, client_id: str, tokens: dict[str, Any], fields: dict[str, Any]) -> str:
         secret_id = secrets.token_hex(12)
-        credentials = {
-            k: tokens[k] for k in ("access_token", "refresh_token", "expires_in", "scope")
-        }
+        credentials = {k: tokens[k] for k in TOKEN_FIELDS}
         with self.lock:
             self.secrets[secret_id] = Secret(
                 secret_id, name, client_id, {**credentials, "fields": fields}
             )
         return secret_id
 
-    def refresh(self, secret: Secret) -> tuple[int, dict[str, Any] | None]:
-        """Run Podio's refresh grant for the secret, as the real Secrets service does."""
+    def refresh(self, secret: Secret) -> int:
+        """Run Podio's refresh grant for the secret, as the real Secrets service does;
+        returns Podio's status."""
         response = requests.post(
             f"{self.podio_url}/oauth/token",
             data={
@@ -70,13 +73,10 @@ class Platform:
             },
             timeout=10,
         )
-        if response.status_code != 200:
-            return response.status_code, None
-        tokens = response.json()
-        secret.credentials.update(
-            {k: tokens[k] for k in ("access_token", "refresh_token", "expires_in", "scope")}
-        )
-        return 200, secret.credentials
+        if response.status_code == 200:
+            tokens = response.json()
+            secret.credentials.update({k: tokens[k] for k in TOKEN_FIELDS})
+        return response.status_code
 
     def view(self, workspace: str, secret: Secret) -> dict[str, Any]:
         return {
@@ -99,49 +99,48 @@ class Platform:
 
 
 class PlatformApp:
-    def __init__(self, platform: Platform, faults: FaultPlan, log: RequestLog) -> None:
+    """Routes one request to its handler, after checking the API user's Basic auth."""
+
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.faults = faults
-        self.log = log
+        self.handlers = {"secret": self.secret, "refresh": self.refresh}
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        request = Request(environ)
-        fault = self.faults.take(request.method, request.path)
-        if fault is not None and fault.status is not None:
-            response = json_response({"errors": [{"title": "Injected fault"}]}, fault.status)
-        else:
-            response = self._answer(request)
-        self.log.record("platform", request.method, request.path, "", response.status_code, fault)
-        return response(environ, start_response)
-
-    def _answer(self, request: Request) -> Response:
-        auth = request.authorization
-        if (
-            auth is None
-            or auth.type != "basic"
-            or auth.username != self.platform.username
-            or not secrets.compare_digest(auth.password or "", self.platform.api_key)
-        ):
-            return json_response({"errors": [{"title": "Unauthorized"}]}, 401)
+    def __call__(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return error_response(request, 401, "Unauthorized")
         try:
             endpoint, args = ROUTES.bind("platform").match(request.path, method=request.method)
-        except Exception:
-            return json_response({"errors": [{"title": "Not found"}]}, 404)
-        secret = self.platform.secrets.get(args["secret_id"])
-        if args["workspace"] != self.platform.workspace_id or secret is None:
-            return json_response({"errors": [{"title": "Secret not found"}]}, 404)
-        if endpoint == "refresh":
-            with self.platform.lock:
-                status, _ = self.platform.refresh(secret)
-            if status != 200:
-                return json_response(
-                    {
-                        "errors": [
-                            {"title": "Token refresh failed", "detail": f"provider HTTP {status}"}
-                        ]
-                    },
-                    409,
-                )
-        return json_response(self.platform.view(args["workspace"], secret))
+        except HTTPException:
+            return error_response(request, 404, "Not found")
+        return self.handlers[endpoint](request, **args)
+
+    def _authorized(self, request: Request) -> bool:
+        auth = request.authorization
+        return (
+            auth is not None
+            and auth.type == "basic"
+            and auth.username == self.platform.username
+            and secrets.compare_digest(auth.password or "", self.platform.api_key)
+        )
+
+    def _find(self, workspace: str, secret_id: str) -> Secret | None:
+        if workspace != self.platform.workspace_id:
+            return None
+        return self.platform.secrets.get(secret_id)
+
+    def secret(self, request: Request, workspace: str, secret_id: str) -> Response:
+        found = self._find(workspace, secret_id)
+        if found is None:
+            return error_response(request, 404, "Secret not found")
+        return json_response(self.platform.view(workspace, found))
+
+    def refresh(self, request: Request, workspace: str, secret_id: str) -> Response:
+        found = self._find(workspace, secret_id)
+        if found is None:
+            return error_response(request, 404, "Secret not found")
+        with self.platform.lock:
+            status = self.platform.refresh(found)
+        if status != 200:
+            title = f"Token refresh failed: provider HTTP {status}"
+            return error_response(request, 409, title)
+        return json_response(self.platform.view(workspace, found))

@@ -6,15 +6,16 @@ import json
 import logging
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
 
-from podio_component.emulator.faults import Fault, FaultPlan, RequestLog
+from podio_component.emulator import platform_app, podio_app
+from podio_component.emulator.faults import Fault, FaultingApp, FaultPlan, RequestLog
+from podio_component.emulator.model import Grant, Limits
 from podio_component.emulator.platform_app import Platform, PlatformApp
 from podio_component.emulator.podio_app import PodioApp
-from podio_component.emulator.world import Grant, Limits, PodioWorld, load_seed
+from podio_component.emulator.world import PodioWorld
 
 HOST = "127.0.0.1"
 
@@ -45,16 +46,22 @@ class Emulator:
         )
         self.faults = FaultPlan()
         self.log = RequestLog()
-        client = next(iter(self.world.clients.values()))
+        client = next(iter(self.world.directory.clients.values()))
         self.client_id: str = client["client_id"]
         self.platform = Platform(client_secret=client["client_secret"])
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request access log
-        self._podio = make_server(
-            HOST, port, PodioApp(self.world, self.faults, self.log), threaded=True
+        podio = FaultingApp(
+            "podio", PodioApp(self.world), self.faults, self.log, podio_app.error_response
         )
-        self._platform = make_server(
-            HOST, platform_port, PlatformApp(self.platform, self.faults, self.log), threaded=True
+        platform = FaultingApp(
+            "platform",
+            PlatformApp(self.platform),
+            self.faults,
+            self.log,
+            platform_app.error_response,
         )
+        self._podio = make_server(HOST, port, podio, threaded=True)
+        self._platform = make_server(HOST, platform_port, platform, threaded=True)
         self.podio_url = f"http://{HOST}:{self._podio.server_port}"
         self.platform_url = f"http://{HOST}:{self._platform.server_port}"
         self.platform.podio_url = self.podio_url
@@ -83,10 +90,13 @@ class Emulator:
 
     def issue_token(self, mail: str | None = None) -> dict[str, Any]:
         """A token response for a seeded user (the first one by default)."""
-        user = self.world.user_by_mail(mail) if mail else next(iter(self.world.users.values()))
+        directory = self.world.directory
+        user = directory.user_by_mail(mail) if mail else next(iter(directory.users.values()))
         if user is None:
-            raise KeyError(f"no seeded user {mail!r}")
-        return self.world.issue_tokens(Grant("user", user["user_id"], self.client_id, "global:all"))
+            raise ValueError(f"no seeded user {mail!r}")
+        return self.world.oauth.issue_tokens(
+            Grant("user", user["user_id"], self.client_id, "global:all")
+        )
 
     def create_secret(self, mail: str | None = None, fields: dict[str, Any] | None = None) -> str:
         """A platform secret holding a fresh token for a seeded user; returns its id."""
@@ -105,7 +115,8 @@ class Emulator:
 
 
 def parse_fault_option(text: str) -> tuple[str, str, list[Fault]]:
-    """'GET /item/* 503,drop,delay:2,truncate,malformed,pass' -> method, pattern, outcomes."""
+    """'GET /item/* 503,drop,delay:2,drip:0.5,truncate,malformed,pass' -> method, pattern,
+    outcomes."""
     kinds = {
         "drop": Fault(drop=True),
         "truncate": Fault(truncate=True),
@@ -118,19 +129,23 @@ def parse_fault_option(text: str) -> tuple[str, str, list[Fault]]:
         for token in spec.split(","):
             if token.startswith("delay:"):
                 outcomes.append(Fault(delay=float(token.removeprefix("delay:"))))
+            elif token.startswith("drip:"):
+                outcomes.append(Fault(drip=float(token.removeprefix("drip:"))))
             else:
                 outcomes.append(kinds[token] if token in kinds else Fault(status=int(token)))
         return method, pattern, outcomes
     except (ValueError, KeyError):
         raise ValueError(
             f"bad --fault {text!r}: expected 'METHOD PATH OUTCOME[,OUTCOME...]' where an "
-            "outcome is a status, drop, truncate, malformed, delay:SECONDS or pass"
+            "outcome is a status, drop, truncate, malformed, delay:SECONDS, drip:SECONDS or pass"
         ) from None
 
 
-def serve_forever(port: int, seed: Path | None, faults: list[tuple[str, str, list[Fault]]]) -> None:
+def serve_forever(
+    port: int, seed: dict[str, Any] | None, faults: list[tuple[str, str, list[Fault]]]
+) -> None:
     """The `podio-component emulator` command: run in the foreground until interrupted."""
-    emulator = Emulator(load_seed(seed) if seed else None, port=port)
+    emulator = Emulator(seed, port=port)
     for method, pattern, outcomes in faults:
         emulator.faults.add(method, pattern, *outcomes)
     secret_id = emulator.create_secret(fields={"retries": "3", "retriesDelay": "1000"})

@@ -1,8 +1,7 @@
-"""Make Raw Request options (params, headers, returnHttpErrors) and the By ID actions."""
+"""Make Raw Request options: params, headers and returnHttpErrors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -10,8 +9,6 @@ import pytest
 import requests
 import responses
 
-from podio_component import client
-from podio_component.actions import delete_object_by_id, lookup_object_by_id
 from podio_component.actions.make_raw_request import process
 from podio_component.emulator import Emulator
 from podio_component.errors import InputError, PodioHTTPError, PodioTransportError
@@ -24,11 +21,7 @@ CFG = {
 }
 
 
-@pytest.fixture
-def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    monkeypatch.setattr(client, "sleep", lambda seconds: None)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 
 def raw(**body: Any) -> dict[str, Any]:
@@ -93,6 +86,11 @@ def test_extra_headers_are_sent(mocked: responses.RequestsMock) -> None:
         ({"Transfer-Encoding": "chunked"}, "set by the component"),
         ({"Connection": "close"}, "set by the component"),
         ({"X-A": "1\r\nHost: evil.example"}, "line breaks"),
+        ({"X-A": "price in €"}, "the value of X-A must be Latin-1 text"),
+        ({"X-A": "a\u2028b"}, "the value of X-A must be Latin-1 text"),
+        ({"X-A": " padded"}, "leading/trailing spaces"),
+        ({"X-A": "padded\t"}, "leading/trailing spaces"),
+        ({"X-A": "a\x85b"}, "control characters"),
         ({"Bad Name": "1"}, "not a valid header name"),
         ({"X-A": {"b": 1}}, "must be text"),
         (["X-A"], "expected an object"),
@@ -110,7 +108,21 @@ def test_reserved_or_unsafe_headers_are_refused(
 # ---- returnHttpErrors ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flag", [True, "on", "true"])
+def test_header_values_are_never_echoed_in_errors(mocked: responses.RequestsMock) -> None:
+    with pytest.raises(InputError) as caught:
+        raw(headers={"X-Api-Key": "my-private-key\n"})
+    assert "my-private-key" not in str(caught.value)
+
+
+def test_a_header_value_with_inner_spaces_and_latin1_is_sent(
+    mocked: responses.RequestsMock,
+) -> None:
+    mocked.get(f"{API}/item/1", json={})
+    raw(headers={"X-Note": "café au\tlait", "X-Empty": ""})
+    assert mocked.calls[0].request.headers["X-Note"] == "café au\tlait"
+
+
+@pytest.mark.parametrize("flag", [True, "on", "true", " TRUE ", "On"])
 def test_http_errors_can_become_output_messages(
     mocked: responses.RequestsMock, flag: object
 ) -> None:
@@ -137,96 +149,37 @@ def test_network_failures_still_fail_with_return_http_errors(
         raw(returnHttpErrors=True)
 
 
-@pytest.mark.parametrize("flag", ["", None, False, "off"])
+@pytest.mark.parametrize("flag", ["", None, False, "off", "false", " OFF "])
 def test_http_errors_fail_by_default(mocked: responses.RequestsMock, flag: object) -> None:
     mocked.get(f"{API}/item/1", status=404, json={"error": "not_found"})
     with pytest.raises(PodioHTTPError):
         raw(returnHttpErrors=flag)
 
 
-# ---- Lookup / Delete Object By ID (against the emulator) --------------------------------
+@pytest.mark.parametrize("flag", ["yes", "1", 1, 0, "banana", [True], {"on": 1}])
+def test_anything_else_for_return_http_errors_is_refused_in_our_own_words(
+    mocked: responses.RequestsMock, flag: object
+) -> None:
+    with pytest.raises(InputError) as caught:
+        raw(returnHttpErrors=flag)
+    assert str(caught.value).startswith("Invalid returnHttpErrors: got ")
+    assert 'expected true or false ("on"/"off" for a checkbox)' in str(caught.value)
+    assert len(mocked.calls) == 0
 
 
-def lookup(cfg: dict[str, Any], object_type: str, object_id: Any, **options: Any) -> Any:
-    return lookup_object_by_id.process(
-        {"body": {"id": object_id}}, {**cfg, "objectType": object_type, **options}
-    )["body"]
+def test_an_error_page_labelled_json_is_returned_as_text(mocked: responses.RequestsMock) -> None:
+    page = "<html><body>502 Bad Gateway</body></html>"
+    mocked.get(f"{API}/item/1", status=502, body=page, content_type="application/json")
+    body = raw(returnHttpErrors=True)["body"]
+    assert (body["statusCode"], body["responseBody"]) == (502, page)
 
 
-def delete(cfg: dict[str, Any], object_type: str, object_id: Any) -> Any:
-    return delete_object_by_id.process(
-        {"body": {"id": object_id}}, {**cfg, "objectType": object_type}
-    )["body"]
+# ---- against the emulator ---------------------------------------------------------------
 
 
 @pytest.fixture
 def cfg(emulator: Emulator) -> dict[str, Any]:
     return {"secretId": emulator.create_secret(fields={"retries": "0"})}
-
-
-@pytest.mark.parametrize(
-    ("object_type", "object_id", "key"),
-    [
-        ("item", 5001, "item_id"),
-        ("app", 30, "app_id"),
-        ("space", 20, "space_id"),
-        ("organization", 10, "org_id"),
-        ("file", 7001, "file_id"),
-        ("item", "5002", "item_id"),
-    ],
-)
-def test_lookup_returns_the_object(
-    cfg: dict[str, Any], object_type: str, object_id: Any, key: str
-) -> None:
-    assert lookup(cfg, object_type, object_id)[key] == int(object_id)
-
-
-def test_lookup_accepts_the_node_components_id_value(cfg: dict[str, Any]) -> None:
-    output = lookup_object_by_id.process({"body": {"idValue": 5001}}, {**cfg, "objectType": "item"})
-    assert output["body"]["title"] == "Analytical engine licence"
-
-
-def test_lookup_of_a_missing_object_is_an_error_or_empty_as_chosen(cfg: dict[str, Any]) -> None:
-    with pytest.raises(PodioHTTPError, match="GET /item/424242 failed after 1 attempt: HTTP 404"):
-        lookup(cfg, "item", 424242)
-    assert lookup(cfg, "item", 424242, allowZeroResults="on") == {}
-
-
-def test_delete_then_lookup(emulator: Emulator, cfg: dict[str, Any]) -> None:
-    assert delete(cfg, "item", 5003) == {"id": 5003, "deleted": True}
-    assert emulator.log.count("DELETE", "/item/5003") == 1
-    assert lookup(cfg, "item", 5003, allowZeroResults=True) == {}
-    with pytest.raises(PodioHTTPError, match="HTTP 410, error=gone"):
-        lookup(cfg, "item", 5003)
-    with pytest.raises(PodioHTTPError, match="HTTP 410"):
-        delete(cfg, "item", 5003)
-
-
-@pytest.mark.parametrize(
-    "bad_id", [0, -1, "abc", "1/../x", "5001?x=1", 1.5, True, None, "", " ", "١٢", 2**64, [5001]]
-)
-def test_ids_are_validated_before_any_request(
-    emulator: Emulator, cfg: dict[str, Any], bad_id: Any
-) -> None:
-    for action in (lookup, delete):
-        with pytest.raises(InputError, match="Invalid id: ") as caught:
-            action(cfg, "item", bad_id)
-        assert "positive whole number" in str(caught.value) or "required" in str(caught.value)
-    assert emulator.log.entries() == []
-
-
-@pytest.mark.parametrize("object_type", [None, "", "items", "../item", 3])
-def test_unknown_object_types_are_refused(
-    emulator: Emulator, cfg: dict[str, Any], object_type: Any
-) -> None:
-    with pytest.raises(InputError, match=r"Invalid objectType: expected one of action, app"):
-        lookup(cfg, object_type, 5001)
-    with pytest.raises(InputError, match=r"Invalid objectType: expected one of app, comment"):
-        delete(cfg, object_type, 5001)
-    assert emulator.log.entries() == []
-
-
-# ---- the options end to end, against the emulator ----------------------------------------
 
 
 def raw_e2e(cfg: dict[str, Any], **body: Any) -> dict[str, Any]:

@@ -1,27 +1,30 @@
-"""No access token, refresh token, client secret or platform API key ever leaves in text."""
+"""No access token, refresh token, client secret or platform API key ever leaves in text:
+not in errors, reprs or output, and not in any log record, whoever handles it."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from podio_component.actions.make_raw_request import process
 from podio_component.emulator import Emulator, Fault
-from podio_component.errors import PodioComponentError, RedactingFilter, register_secret
+from podio_component.errors import PodioComponentError
 from podio_component.logs import JsonLineFormatter
+from podio_component.redaction import RedactingFilter, logger, register_secret
 
 FAST = {"retries": "2", "retriesDelay": "0"}
 
 
 def all_secrets(emulator: Emulator) -> set[str]:
-    world = emulator.world
+    oauth = emulator.world.oauth
     return {
-        *world.access_tokens,
-        *world.refresh_tokens,
+        *oauth.access_tokens,
+        *oauth.refresh_tokens,
         emulator.platform.api_key,
         emulator.platform.client_secret,
     }
@@ -40,7 +43,7 @@ def scenarios(emulator: Emulator) -> list[tuple[str, Callable[[], Any]]]:
 
     def refresh_refused() -> Any:
         emulator.world.expire_all_tokens()
-        emulator.world.refresh_tokens.clear()
+        emulator.world.oauth.refresh_tokens.clear()
         return call(secret_cfg)
 
     def secrets_api_down() -> Any:
@@ -123,3 +126,52 @@ def test_an_error_built_with_a_secret_in_it_is_redacted() -> None:
     register_secret("another-secret-value-456")
     error = PodioComponentError("failed with another-secret-value-456 inside")
     assert "another-secret-value-456" not in f"{error} {error!r} {error.args}"
+
+
+@pytest.fixture
+def host_root_handler() -> Iterator[io.StringIO]:
+    """A plain handler on the root logger at DEBUG, as a host application installs one."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    package = logging.getLogger("podio_component")
+    package.setLevel(logging.NOTSET)
+    package.propagate = True
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+def test_a_host_applications_root_handler_only_sees_redacted_records(
+    emulator: Emulator, host_root_handler: io.StringIO
+) -> None:
+    cfg = {"secretId": emulator.create_secret(fields=FAST)}
+    process({"body": {"method": "GET", "url": "/user/status"}}, cfg)
+    emulator.world.expire_all_tokens()
+    process({"body": {"method": "GET", "url": "/item/5001"}}, cfg)
+    token = next(iter(emulator.world.oauth.access_tokens))
+    logger("podio_component.client").info("careless: %s", token)  # a child logger
+    try:
+        raise RuntimeError(f"boom with {token}")
+    except RuntimeError:
+        logger("podio_component.runtime.worker").exception("failed")  # created on first use
+    text = host_root_handler.getvalue()
+    assert "refreshing the token" in text and "careless: ***" in text
+    assert "boom with ***" in text
+    assert [s for s in all_secrets(emulator) if s in text] == []
+
+
+def test_every_logger_of_the_package_carries_the_filter() -> None:
+    import podio_component.actions.make_raw_request  # noqa: F401  (imports the whole path)
+
+    loggers = {
+        name: log
+        for name, log in logging.root.manager.loggerDict.items()
+        if name.startswith("podio_component.") and isinstance(log, logging.Logger)
+    }
+    assert {"podio_component.client", "podio_component.credentials"} <= set(loggers)
+    assert all(any(isinstance(f, RedactingFilter) for f in log.filters) for log in loggers.values())

@@ -1,0 +1,223 @@
+"""The retry policy: one immutable value that drives the attempts of one logical request.
+
+It answers every retry question in one place: may this outcome be retried (method, status
+or exception, the wait Podio asked for), how long to wait, when to stop (attempts used up,
+or the message's deadline), when a retried DELETE that finds the object gone counts as
+done, and whether a failed request may safely be tried again later because Podio cannot
+have acted on it. Tenacity runs the loop; the policy only decides.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, NamedTuple
+
+import requests
+from tenacity import RetryCallState, Retrying
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from podio_component.deadline import Deadline
+from podio_component.errors import readable_seconds
+from podio_component.redaction import logger
+
+log = logger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
+RATE_LIMIT_STATUSES = frozenset({420, 429})  # 420 is Podio's own rate-limit status
+GONE_STATUSES = frozenset({404, 410})
+
+_WAIT_HINT = re.compile(r"wait\s+(\d+)\s+seconds?", re.IGNORECASE)
+sleep = time.sleep  # looked up at call time, so tests can record waits instead
+
+
+def rate_limit_wait(status: int, headers: Mapping[str, str], body: str) -> float | None:
+    """Seconds Podio asked us to wait, from Retry-After or the 420 body; None when not said.
+
+    `headers` must answer lower-case names (a requests CaseInsensitiveDict, or lower-cased keys).
+    """
+    if status not in RATE_LIMIT_STATUSES:
+        return None
+    retry_after = headers.get("retry-after")
+    if retry_after:
+        seconds = _parse_retry_after(retry_after.strip())
+        if seconds is not None:
+            return seconds
+    if status == 420:
+        match = _WAIT_HINT.search(body[:2000])
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def _parse_retry_after(value: str) -> float | None:
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when the request cannot have reached the server (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        cause = exc.args[0]
+        if isinstance(cause, MaxRetryError):
+            return isinstance(cause.reason, NewConnectionError)
+    return False
+
+
+class Answer(NamedTuple):
+    """One HTTP answer, with the whole body and Podio's wait hint parsed once."""
+
+    response: requests.Response
+    content: bytes
+    wait_hint: float | None
+
+    @classmethod
+    def of(cls, response: requests.Response, content: bytes) -> Answer:
+        hint = None
+        if response.status_code in RATE_LIMIT_STATUSES:
+            text = content[:2000].decode("utf-8", "replace")
+            hint = rate_limit_wait(response.status_code, response.headers, text)
+        return cls(response, content, hint)
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+
+Outcome = Answer | BaseException
+
+
+class Attempts:
+    """The progress of one logical request: what was sent and what came of it."""
+
+    __slots__ = ("cut_by_deadline", "deadline", "method", "path", "sent", "unanswered")
+
+    def __init__(self, method: str, path: str, deadline: Deadline) -> None:
+        self.method = method
+        self.path = path
+        self.deadline = deadline
+        self.sent = 0  # HTTP requests sent, a replay after a 401 included
+        self.unanswered = False  # an attempt may have reached Podio but got no answer
+        self.cut_by_deadline = False
+
+
+class RetryPolicy(NamedTuple):
+    retries: int  # retries after the first attempt
+    delay: float  # seconds between attempts when Podio gives no hint
+    max_wait: float  # the longest wait hint sat out in the process
+
+    # ---- decisions ---------------------------------------------------------------------
+
+    def retryable(self, method: str, outcome: Outcome) -> bool:
+        """Retry rate limits (Podio did not act) unless the wait is too long; 5xx and
+        network errors only for idempotent methods; a POST only if it was never sent."""
+        if isinstance(outcome, Answer):
+            if outcome.status in RATE_LIMIT_STATUSES:
+                return outcome.wait_hint is None or outcome.wait_hint <= self.max_wait
+            return outcome.status >= 500 and method in IDEMPOTENT_METHODS
+        if isinstance(outcome, requests.exceptions.InvalidURL | requests.exceptions.InvalidHeader):
+            return False
+        if isinstance(outcome, requests.RequestException):
+            return method in IDEMPOTENT_METHODS or never_sent(outcome)
+        return False  # our own errors (a refused refresh, a bug) are never retried
+
+    def wait(self, outcome: Outcome) -> float:
+        """Podio's own wait hint wins over the configured delay."""
+        if isinstance(outcome, Answer) and outcome.wait_hint is not None:
+            return outcome.wait_hint
+        return self.delay
+
+    @staticmethod
+    def counts_as_done(method: str, status: int, attempts: Attempts) -> bool:
+        """A retried DELETE that finds the object gone is done, but only when an earlier
+        attempt got no answer: that attempt may have deleted it. After a 420, 429 or 5xx
+        answer Podio did not delete anything, so a 404 that follows is a real one."""
+        return method == "DELETE" and status in GONE_STATUSES and attempts.unanswered
+
+    @staticmethod
+    def retry_later(outcome: Outcome) -> bool:
+        """Whether the request may safely be tried again later: Podio cannot have acted."""
+        if isinstance(outcome, Answer):
+            return outcome.status in RATE_LIMIT_STATUSES
+        return never_sent(outcome)
+
+    @staticmethod
+    def why_not_replayed(method: str, outcome: Outcome) -> str:
+        """The write-safety rule in words, when it is what stopped the retries."""
+        if method in IDEMPOTENT_METHODS:
+            return ""
+        reached = outcome.status >= 500 if isinstance(outcome, Answer) else not never_sent(outcome)
+        return f"; a {method} is not replayed once it may have reached Podio" if reached else ""
+
+    # ---- driving the attempts ----------------------------------------------------------
+
+    def run(self, attempt: Callable[..., Answer], attempts: Attempts, *args: Any) -> Answer:
+        """Call attempt(attempts, *args) until its outcome is final; return the last answer
+        or raise the last exception."""
+        answer: Answer = _retrying(self)(attempt, attempts, *args)
+        return answer
+
+    def _should_retry(self, state: RetryCallState) -> bool:
+        attempts: Attempts = state.args[0]
+        outcome = _outcome(state)
+        if isinstance(outcome, requests.RequestException) and not never_sent(outcome):
+            attempts.unanswered = True
+        return self.retryable(attempts.method, outcome)
+
+    def _should_stop(self, state: RetryCallState) -> bool:
+        if state.attempt_number > self.retries:
+            return True
+        attempts: Attempts = state.args[0]
+        if attempts.deadline.remaining() <= state.upcoming_sleep:
+            attempts.cut_by_deadline = True
+            return True
+        return False
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        attempts: Attempts = state.args[0]
+        outcome = _outcome(state)
+        what = f"HTTP {outcome.status}" if isinstance(outcome, Answer) else type(outcome).__name__
+        log.info(
+            "%s %s got %s; retrying in %s (retry %d of %d)",
+            attempts.method,
+            attempts.path,
+            what,
+            readable_seconds(state.upcoming_sleep),
+            state.attempt_number,
+            self.retries,
+        )
+
+
+@cache
+def _retrying(policy: RetryPolicy) -> Retrying:
+    # One per policy, shared by threads: tenacity keeps each call's state thread-local, and
+    # the callbacks read the call's own Attempts from its arguments.
+    return Retrying(
+        retry=policy._should_retry,
+        wait=lambda state: policy.wait(_outcome(state)),
+        stop=policy._should_stop,
+        before_sleep=policy._log_retry,
+        retry_error_callback=lambda state: _outcome_of(state).result(),
+        sleep=lambda seconds: sleep(seconds),
+    )
+
+
+def _outcome_of(state: RetryCallState) -> Any:
+    assert state.outcome is not None
+    return state.outcome
+
+
+def _outcome(state: RetryCallState) -> Outcome:
+    future = _outcome_of(state)
+    exception: BaseException | None = future.exception()
+    return exception if exception is not None else future.result()

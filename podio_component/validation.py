@@ -1,0 +1,62 @@
+"""Input validation: pydantic models turned into one clear InputError, and shared field rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from podio_component.errors import InputError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+_PROBLEMS = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "model_type": "expected an object",
+    "model_attributes_type": "expected an object",
+}
+_YES = frozenset({"true", "on"})
+_NO = frozenset({"false", "off", ""})
+
+
+def parse(model: type[Model], data: Mapping[str, Any]) -> Model:
+    """Validate data into model; pydantic's report becomes one InputError naming the field.
+
+    Field validators raise InputError themselves, in the component's own wording; what is
+    left here is pydantic's structural checks (missing, unknown or mistyped fields).
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or "input"
+        raise InputError(field, _PROBLEMS.get(first["type"], first["msg"])) from None
+
+
+def yes_no(value: object, field: str) -> bool:
+    """One rule for checkboxes and boolean inputs.
+
+    True for true, "true" and "on" (a checked CheckBoxView); false for false, "false", "off",
+    "" and null or absent; case and surrounding spaces are ignored. Anything else is refused.
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+    raise InputError(field, 'expected true or false ("on"/"off" for a checkbox)', given=value)
+
+
+def given_text(value: object) -> object:
+    """An optional text field with blanks meaning "not given": "" and "  " become None.
+
+    The platform sends an untouched optional text field as "" (or leaves it out).
+    """
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
