@@ -20,6 +20,7 @@ lint: $(BIN)/podio-component
 	$(BIN)/mypy
 
 test: lint
+	$(BIN)/python -m tests.broker
 	$(BIN)/pytest
 
 bench: $(BIN)/podio-component

@@ -1,4 +1,4 @@
-"""podio-component: run / verify / describe / emulator / demo."""
+"""podio-component: run / verify / describe / emulator / demo / sailor / service."""
 
 from __future__ import annotations
 
@@ -87,6 +87,18 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sailor(args: argparse.Namespace) -> int:
+    from podio_component.runtime import sailor
+
+    sailor.run()
+
+
+def _service(args: argparse.Namespace) -> int:
+    from podio_component.runtime import service
+
+    return service.run(args.method)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from podio_component.emulator.demo import run_demo
 
@@ -128,12 +140,24 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run Make Raw Request against the emulator")
     demo.set_defaults(handler=_demo)
+
+    sailor = commands.add_parser(
+        "sailor", help="the platform runtime: consume the step's queue (ELASTICIO_* settings)"
+    )
+    sailor.set_defaults(handler=_sailor, runtime=True)
+
+    service = commands.add_parser(
+        "service", help="a platform service call: verifyCredentials, getMetaModel, selectModel"
+    )
+    service.add_argument("method", help="verifyCredentials, getMetaModel or selectModel")
+    service.set_defaults(handler=_service, runtime=True)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logs.configure()
+    if not getattr(args, "runtime", False):  # the runtime logs to stdout, as the platform reads
+        logs.configure()
     try:
         code: int = args.handler(args)
     except UsageError as exc:

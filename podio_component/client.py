@@ -24,11 +24,26 @@ import urllib3.exceptions
 from requests.utils import get_environ_proxies
 
 from podio_component import __version__
-from podio_component.deadline import MIN_TIMEOUT, Deadline
-from podio_component.errors import InputError, PodioTransportError, ReauthenticateError
+from podio_component.deadline import MIN_TIMEOUT, Cooldown, Deadline
+from podio_component.errors import (
+    CooldownError,
+    InputError,
+    PodioTransportError,
+    ReauthenticateError,
+    readable_seconds,
+)
 from podio_component.redaction import logger
 from podio_component.response import PodioResponse
-from podio_component.retry_policy import Answer, Attempts, RetryPolicy, never_sent
+from podio_component.retry_policy import (
+    RATE_LIMIT_STATUSES,
+    Answer,
+    Attempts,
+    CoolingDown,
+    Outcome,
+    RetryPolicy,
+    WaitAbandoned,
+    never_sent,
+)
 
 log = logger(__name__)
 
@@ -214,12 +229,13 @@ class PodioClient:
     """Podio as one message sees it: a credential's session and token source (shared in
     the process), the message's retry policy and its deadline."""
 
-    __slots__ = ("api_url", "deadline", "policy", "session", "timeouts", "tokens")
+    __slots__ = ("api_url", "cooldown", "deadline", "policy", "session", "timeouts", "tokens")
 
     def __init__(
         self,
         session: requests.Session,
         tokens: TokenSource,
+        cooldown: Cooldown,
         api_url: str,
         timeouts: Timeouts,
         policy: RetryPolicy,
@@ -227,6 +243,7 @@ class PodioClient:
     ) -> None:
         self.session = session
         self.tokens = tokens
+        self.cooldown = cooldown
         self.api_url = api_url
         self.timeouts = timeouts
         self.policy = policy
@@ -250,18 +267,19 @@ class PodioClient:
             extra["Content-Type"] = "application/json"
         outgoing = Outgoing(pin_url(self.api_url, path), data, params, extra)
         attempts = Attempts(method, path, self.deadline)
+        note = ""
+        outcome: Outcome
         try:
-            answer = self.policy.run(self._attempt, attempts, outgoing)
-        except requests.RequestException as exc:
-            detail = _describe(exc) + self.policy.why_not_replayed(method, exc)
-            raise PodioTransportError(
-                method,
-                path,
-                attempts.sent,
-                detail + _deadline_note(attempts),
-                retry_later=self.policy.retry_later(exc),
-            ) from None
-        response = PodioResponse.of(method, path, answer, attempts.sent)
+            outcome = self.policy.run(self._attempt, attempts, outgoing)
+        except (requests.RequestException, CoolingDown) as exc:
+            outcome = exc
+        except WaitAbandoned as abandoned:
+            outcome = abandoned.outcome or CoolingDown(0)
+            note = "; gave up waiting to retry: shutting down"
+        note += _deadline_note(attempts)
+        if not isinstance(outcome, Answer):
+            raise self._failure(attempts, outcome, note) from None
+        response = PodioResponse.of(method, path, outcome, attempts.sent)
         if response.ok or response.status in accept:
             return response
         if self.policy.counts_as_done(method, response.status, attempts):
@@ -274,11 +292,37 @@ class PodioClient:
             )
             return response
         raise response.error(
-            self.policy.why_not_replayed(method, answer) + _deadline_note(attempts),
-            retry_later=self.policy.retry_later(answer),
+            self.policy.why_not_replayed(method, outcome) + note,
+            retry_later=self.policy.retry_later(outcome),
+        )
+
+    def _failure(
+        self, attempts: Attempts, outcome: BaseException, note: str
+    ) -> CooldownError | PodioTransportError:
+        """The error for a request that got no usable answer."""
+        method, path = attempts.method, attempts.path
+        if isinstance(outcome, CoolingDown):
+            return CooldownError(
+                method,
+                path,
+                attempts.sent,
+                "not sent: Podio rate-limited this credential, which cools down for "
+                f"{readable_seconds(outcome.remaining)} more{note}",
+                retry_later=True,
+            )
+        assert isinstance(outcome, requests.RequestException)
+        return PodioTransportError(
+            method,
+            path,
+            attempts.sent,
+            _describe(outcome) + self.policy.why_not_replayed(method, outcome) + note,
+            retry_later=self.policy.retry_later(outcome),
         )
 
     def _attempt(self, attempts: Attempts, outgoing: Outgoing) -> Answer:
+        remaining = self.cooldown.remaining()
+        if remaining > 0:
+            raise CoolingDown(remaining)
         token = self.tokens.token(self.deadline)
         sent_at = time.monotonic()
         answer = self._send(attempts, outgoing, token)
@@ -315,7 +359,11 @@ class PodioClient:
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
-        return Answer.of(response, content)
+        answer = Answer.of(response, content)
+        if answer.status in RATE_LIMIT_STATUSES:
+            hint = answer.wait_hint
+            self.cooldown.start(self.policy.delay if hint is None else hint)
+        return answer
 
 
 def _what(attempts: Attempts) -> tuple[str, str]:

@@ -25,7 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponent
 
 from podio_component import retry_policy
 from podio_component.client import PodioClient, Timeouts, new_session, send
-from podio_component.deadline import Deadline
+from podio_component.deadline import Cooldown, Deadline
 from podio_component.errors import CredentialsError, InputError, ReauthenticateError
 from podio_component.redaction import logger, register_secret
 from podio_component.retry_policy import RetryPolicy
@@ -229,10 +229,12 @@ class _Transient(CredentialsError):
 
 
 class Credential(NamedTuple):
-    """What one credential shares in the process: its token source and its Session."""
+    """What one credential shares in the process: its token source, its Session and its
+    rate-limit cooldown."""
 
     tokens: InlineToken | PlatformSecret
     session: requests.Session
+    cooldown: Cooldown
 
 
 CredentialKey = tuple[str, ...]
@@ -249,7 +251,7 @@ def credential_for(cfg: Mapping[str, Any], env: Environment) -> Credential:
         if credential is not None:
             _credentials.move_to_end(key)
             return credential
-    credential = Credential(make_tokens(), new_session(env.api_url))
+    credential = Credential(make_tokens(), new_session(env.api_url), Cooldown())
     with _credentials_lock:
         credential = _credentials.setdefault(key, credential)
         if len(_credentials) > _MAX_CREDENTIALS:
@@ -326,6 +328,7 @@ def connect(cfg: object, deadline: Deadline | None = None) -> PodioClient:
     return PodioClient(
         credential.session,
         credential.tokens,
+        credential.cooldown,
         env.api_url,
         Timeouts(env.connect_timeout, env.read_timeout),
         retry_policy_for(fields, env),

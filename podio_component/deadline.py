@@ -1,19 +1,26 @@
-"""One deadline per message: every request, Secrets API call and wait fits inside it."""
+"""Time windows: the deadline of one message, and the rate-limit cooldown of one credential.
+
+Both read the clock through `monotonic`, looked up at call time, so tests can drive it.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 
 MIN_TIMEOUT = 0.001  # a socket timeout of 0 would mean non-blocking, not "no time left"
+monotonic = time.monotonic
 
 
 class Deadline:
+    """Every request, Secrets API call and wait of one message fits inside it."""
+
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = monotonic() + seconds
 
     def remaining(self) -> float:
-        return self.at - time.monotonic()
+        return self.at - monotonic()
 
     def expired(self) -> bool:
         return self.remaining() <= 0
@@ -21,3 +28,20 @@ class Deadline:
     def cap(self, timeout: float) -> float:
         """timeout, shortened so that it ends by the deadline."""
         return max(MIN_TIMEOUT, min(timeout, self.remaining()))
+
+
+class Cooldown:
+    """A credential's rate-limit cooldown, shared by every message that uses it in the
+    process: after a 420 or 429, nothing calls Podio for the credential until the time Podio
+    asked for (or retriesDelay, when it said nothing) has passed."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return max(0.0, self._until - monotonic())
+
+    def start(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, monotonic() + seconds)

@@ -1,8 +1,15 @@
-"""Load component.json: at the repository root in a checkout, inside the package when installed."""
+"""Load component.json: this package's own, or the one at ELASTICIO_COMPONENT_PATH.
+
+The package's descriptor sits at the repository root in a checkout and inside the package
+when installed. The runtime, like the platform's other runtimes, can be pointed at another
+component directory (relative to the working directory); its action modules are then
+imported from there.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,16 +21,22 @@ _CANDIDATES = (_PACKAGE / "component.json", _PACKAGE.parent / "component.json")
 
 
 @cache
-def load() -> dict[str, Any]:
-    for path in _CANDIDATES:
+def load(component_path: str = "") -> dict[str, Any]:
+    candidates: tuple[Path, ...] = _CANDIDATES
+    if component_path:
+        directory = Path(component_path).resolve()
+        candidates = (directory / "component.json",)
+        if str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))  # its actions' `main` modules live there
+    for path in candidates:
         if path.is_file():
             descriptor: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             return descriptor
-    raise UsageError("component.json not found next to or inside podio_component/")
+    raise UsageError(f"component.json not found (looked in {', '.join(map(str, candidates))})")
 
 
-def action(name: str) -> dict[str, Any]:
-    actions: dict[str, dict[str, Any]] = load().get("actions", {})
+def action(name: str, component_path: str = "") -> dict[str, Any]:
+    actions: dict[str, dict[str, Any]] = load(component_path).get("actions", {})
     if name not in actions:
         raise UsageError(f"no action {name!r}; known actions: {', '.join(sorted(actions))}")
     return actions[name]

@@ -123,5 +123,10 @@ class PodioTransportError(PodioRequestError):
     """No usable HTTP response: connection refused or dropped, timeout, unreadable body."""
 
 
+class CooldownError(PodioRequestError):
+    """Not sent: Podio rate-limited this credential and it is still cooling down. Always safe
+    to try again later."""
+
+
 class OutputTooLargeError(PodioComponentError):
     """The response would make an output message larger than the platform accepts."""

@@ -34,6 +34,29 @@ _WAIT_HINT = re.compile(r"wait\s+(\d+)\s+seconds?", re.IGNORECASE)
 sleep = time.sleep  # looked up at call time, so tests can record waits instead
 
 
+def pause(seconds: float, abandonable: bool) -> None:
+    """Wait before the next attempt. The platform runtime replaces this, so that a shutdown
+    can cut short a wait it may abandon (the request is safe to try again later) by raising
+    WaitAbandoned."""
+    sleep(seconds)
+
+
+class WaitAbandoned(Exception):
+    """A wait between attempts was given up; `outcome` is the last attempt's outcome."""
+
+    def __init__(self, outcome: Outcome | None = None) -> None:
+        super().__init__("the wait before the next attempt was given up")
+        self.outcome = outcome
+
+
+class CoolingDown(Exception):
+    """Not sent: Podio rate-limited this credential and it is still cooling down."""
+
+    def __init__(self, remaining: float) -> None:
+        super().__init__(f"the credential cools down for {remaining:.3g} s more")
+        self.remaining = remaining
+
+
 def rate_limit_wait(status: int, headers: Mapping[str, str], body: str) -> float | None:
     """Seconds Podio asked us to wait, from Retry-After or the 420 body; None when not said.
 
@@ -125,6 +148,8 @@ class RetryPolicy(NamedTuple):
             if outcome.status in RATE_LIMIT_STATUSES:
                 return outcome.wait_hint is None or outcome.wait_hint <= self.max_wait
             return outcome.status >= 500 and method in IDEMPOTENT_METHODS
+        if isinstance(outcome, CoolingDown):
+            return outcome.remaining <= self.max_wait
         if isinstance(outcome, requests.exceptions.InvalidURL | requests.exceptions.InvalidHeader):
             return False
         if isinstance(outcome, requests.RequestException):
@@ -135,6 +160,8 @@ class RetryPolicy(NamedTuple):
         """Podio's own wait hint wins over the configured delay."""
         if isinstance(outcome, Answer) and outcome.wait_hint is not None:
             return outcome.wait_hint
+        if isinstance(outcome, CoolingDown):
+            return outcome.remaining
         return self.delay
 
     @staticmethod
@@ -149,14 +176,17 @@ class RetryPolicy(NamedTuple):
         """Whether the request may safely be tried again later: Podio cannot have acted."""
         if isinstance(outcome, Answer):
             return outcome.status in RATE_LIMIT_STATUSES
-        return never_sent(outcome)
+        return isinstance(outcome, CoolingDown) or never_sent(outcome)
 
     @staticmethod
     def why_not_replayed(method: str, outcome: Outcome) -> str:
         """The write-safety rule in words, when it is what stopped the retries."""
         if method in IDEMPOTENT_METHODS:
             return ""
-        reached = outcome.status >= 500 if isinstance(outcome, Answer) else not never_sent(outcome)
+        if isinstance(outcome, Answer):
+            reached = outcome.status >= 500
+        else:
+            reached = isinstance(outcome, requests.RequestException) and not never_sent(outcome)
         return f"; a {method} is not replayed once it may have reached Podio" if reached else ""
 
     # ---- driving the attempts ----------------------------------------------------------
@@ -183,7 +213,9 @@ class RetryPolicy(NamedTuple):
             return True
         return False
 
-    def _log_retry(self, state: RetryCallState) -> None:
+    def _wait_before_retry(self, state: RetryCallState) -> None:
+        # The wait happens here, not in tenacity's sleep callback, because whether it may be
+        # abandoned depends on the outcome, which only this callback is given.
         attempts: Attempts = state.args[0]
         outcome = _outcome(state)
         what = f"HTTP {outcome.status}" if isinstance(outcome, Answer) else type(outcome).__name__
@@ -196,6 +228,10 @@ class RetryPolicy(NamedTuple):
             state.attempt_number,
             self.retries,
         )
+        try:
+            pause(state.upcoming_sleep, self.retry_later(outcome))
+        except WaitAbandoned:
+            raise WaitAbandoned(outcome) from None
 
 
 @cache
@@ -206,9 +242,9 @@ def _retrying(policy: RetryPolicy) -> Retrying:
         retry=policy._should_retry,
         wait=lambda state: policy.wait(_outcome(state)),
         stop=policy._should_stop,
-        before_sleep=policy._log_retry,
+        before_sleep=policy._wait_before_retry,
         retry_error_callback=lambda state: _outcome_of(state).result(),
-        sleep=lambda seconds: sleep(seconds),
+        sleep=lambda seconds: None,  # waited in before_sleep
     )
 
 

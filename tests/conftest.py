@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,13 @@ import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from podio_component import retry_policy
+from podio_component import deadline, retry_policy
 from podio_component.credentials import forget_credentials
 from podio_component.emulator import Emulator
+from podio_component.emulator.flow import FlowStep
 from podio_component.settings import ENVIRONMENT_NAMES, reload_environment
+from tests import broker
+from tests.sailors import Sailor
 
 API = "https://api.podio.com"
 PLATFORM = "https://platform.example"
@@ -83,9 +87,16 @@ def mocked() -> Iterator[responses.RequestsMock]:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Waits between attempts are recorded instead of slept."""
+    """Waits between attempts are recorded instead of slept, and the component's clock
+    moves on by each wait, as if it had been slept."""
     waited: list[float] = []
-    monkeypatch.setattr(retry_policy, "sleep", waited.append)
+    real = time.monotonic
+
+    def fake_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(retry_policy, "sleep", fake_sleep)
+    monkeypatch.setattr(deadline, "monotonic", lambda: real() + sum(waited))
     return waited
 
 
@@ -93,6 +104,42 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def fault_matrix(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
     """Rows of the fault matrix, printed and written to build/ at the end of the run."""
     return request.config.stash.setdefault(MATRIX, [])
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The broker the runtime tests use; a missing one fails them, with what to run."""
+    if not broker.answers():
+        pytest.fail(
+            f"The runtime tests need RabbitMQ at {broker.AMQP_URL}; start it with "
+            f"`sudo {broker.START}` or run `python -m tests.broker`"
+        )
+    return broker.AMQP_URL
+
+
+@pytest.fixture
+def flow(amqp_url: str) -> Iterator[FlowStep]:
+    """A step's queues and exchange, declared as the platform does, deleted afterwards."""
+    step = FlowStep(amqp_url).declare()
+    yield step
+    step.delete()
+
+
+@pytest.fixture
+def start_sailor(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Sailor]]:
+    """Start `podio-component sailor` processes; any still running at the end are killed."""
+    started: list[Sailor] = []
+
+    def start(env: dict[str, str]) -> Sailor:
+        sailor = Sailor(env, tmp_path / f"sailor-{len(started)}.log")
+        started.append(sailor)
+        return sailor
+
+    yield start
+    for sailor in started:
+        if sailor.process.poll() is None:
+            sailor.process.kill()
+            sailor.process.wait(10)
 
 
 def refused() -> requests.ConnectionError:

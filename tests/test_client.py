@@ -10,9 +10,11 @@ import pytest
 import requests
 import responses
 
+from podio_component import retry_policy
 from podio_component.actions.make_raw_request import process
 from podio_component.client import new_session
 from podio_component.errors import (
+    CooldownError,
     CredentialsError,
     InputError,
     PodioHTTPError,
@@ -401,3 +403,47 @@ def test_the_proxy_environment_is_honoured_and_read_once_per_session(
     assert new_session(API).proxies["https"] == "http://proxy.example:3128"
     monkeypatch.setenv("NO_PROXY", "api.podio.com")
     assert new_session(API).proxies == {}
+
+
+def test_after_a_420_the_credential_cools_down_and_the_next_message_sends_nothing(
+    mocked: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    cfg = {**INLINE, "retries": "0"}
+    mocked.get(f"{API}/item/1", status=420, json=RATE_LIMITED)
+    with pytest.raises(PodioHTTPError, match="HTTP 420"):
+        run(cfg)
+    with pytest.raises(
+        CooldownError, match="not sent: Podio rate-limited this credential"
+    ) as caught:
+        run(cfg, url="/item/2")
+    assert caught.value.retry_later
+    assert len(mocked.calls) == 1
+    other = {"oauth": {"access_token": "another-tenants-token-0123456"}, "retries": "0"}
+    mocked.get(f"{API}/item/3", json={})
+    assert run(other, url="/item/3")["body"]["statusCode"] == 200  # only that credential
+
+
+def test_a_message_waits_out_a_short_cooldown_then_sends(
+    mocked: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    mocked.get(f"{API}/item/1", status=420, json=RATE_LIMITED)
+    with pytest.raises(PodioHTTPError):
+        run({**INLINE, "retries": "0"})
+    mocked.get(f"{API}/item/2", json={})
+    assert run(INLINE, url="/item/2")["body"]["statusCode"] == 200
+    assert sleeps == [pytest.approx(7.0, abs=0.1)]  # it waited the cooldown, then sent once
+    assert len(mocked.calls) == 2
+
+
+def test_a_wait_abandoned_on_shutdown_is_a_retry_later_error(
+    mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def shutting_down(seconds: float, abandonable: bool) -> None:
+        assert abandonable  # a 420: safe to try again later
+        raise retry_policy.WaitAbandoned()
+
+    monkeypatch.setattr(retry_policy, "pause", shutting_down)
+    mocked.get(f"{API}/item/1", status=420, json=RATE_LIMITED)
+    with pytest.raises(PodioHTTPError, match="gave up waiting to retry: shutting down") as caught:
+        run(INLINE)
+    assert caught.value.retry_later

@@ -68,22 +68,36 @@ class Fault:
 
 
 class FaultPlan:
-    """For a method and a path pattern (fnmatch), a queue of outcomes consumed in order."""
+    """For a method and a path pattern (fnmatch), a queue of outcomes consumed in order, or
+    one outcome for every matching request during a window of time."""
 
     def __init__(self) -> None:
         self._rules: list[tuple[str, str, deque[Fault]]] = []
+        self._windows: list[tuple[str, str, Fault, float]] = []
         self._lock = threading.Lock()
 
     def add(self, method: str, pattern: str, *outcomes: Fault) -> None:
         with self._lock:
             self._rules.append((method.upper(), pattern, deque(outcomes)))
 
+    def add_window(self, method: str, pattern: str, fault: Fault, seconds: float) -> None:
+        """Every matching request in the next `seconds` gets `fault` (a rate limit lasts)."""
+        with self._lock:
+            self._windows.append((method.upper(), pattern, fault, time.monotonic() + seconds))
+
     def take(self, method: str, path: str) -> Fault | None:
         with self._lock:
+            for rule_method, pattern, fault, until in self._windows:
+                if time.monotonic() < until and _matches(rule_method, pattern, method, path):
+                    return fault
             for rule_method, pattern, outcomes in self._rules:
-                if outcomes and rule_method in (method, "*") and fnmatch.fnmatchcase(path, pattern):
+                if outcomes and _matches(rule_method, pattern, method, path):
                     return outcomes.popleft()
         return None
+
+
+def _matches(rule_method: str, pattern: str, method: str, path: str) -> bool:
+    return rule_method in (method, "*") and fnmatch.fnmatchcase(path, pattern)
 
 
 @dataclass(frozen=True)
@@ -99,11 +113,38 @@ class LoggedRequest:
 
 
 class RequestLog:
-    """Every request either side received, in order; tests count what reached the server."""
+    """Every request either side received, in order; tests count what reached the server.
+
+    A request is logged when it is answered; `wait_arrived` tells when one has arrived,
+    which is where tests that kill or cut something mid-request wait.
+    """
 
     def __init__(self) -> None:
         self._entries: list[LoggedRequest] = []
-        self._lock = threading.Lock()
+        self._arrived: list[tuple[str, str]] = []
+        self._lock = threading.Condition()
+
+    def arrived(self, request: Request) -> None:
+        with self._lock:
+            self._arrived.append((request.method, request.path))
+            self._lock.notify_all()
+
+    def wait_arrived(
+        self, method: str = "*", pattern: str = "*", count: int = 1, timeout: float = 20
+    ) -> None:
+        def enough() -> bool:
+            return (
+                sum(
+                    1
+                    for m, path in self._arrived
+                    if method in ("*", m) and fnmatch.fnmatchcase(path, pattern)
+                )
+                >= count
+            )
+
+        with self._lock:
+            if not self._lock.wait_for(enough, timeout):
+                raise TimeoutError(f"fewer than {count} {method} {pattern} in {timeout} s")
 
     def record(self, side: str, request: Request, status: int | None, fault: Fault | None) -> None:
         entry = LoggedRequest(
@@ -153,6 +194,7 @@ class FaultingApp:
     ) -> Iterable[bytes]:
         request = Request(environ)
         request.get_data(cache=True)  # read before any fault closes the connection
+        self.requests.arrived(request)
         fault = self.faults.take(request.method, request.path)
         if fault and fault.delay:
             time.sleep(fault.delay)

@@ -1,9 +1,12 @@
-"""The emulated platform API: the Secrets API (workspace secrets, forced refresh)."""
+"""The emulated platform API: secrets and their forced refresh, a flow's steps, account
+keys (updateKeys), startup-hook data, and a place for service containers to post results."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +25,14 @@ ROUTES = Map(
             endpoint="refresh",
             methods=["POST"],
         ),
+        Rule("/v1/tasks/<flow_id>/steps/<step_id>", endpoint="step", methods=["GET"]),
+        Rule("/v1/accounts/<account_id>", endpoint="account", methods=["GET", "PUT"]),
+        Rule(
+            "/sailor-support/hooks/task/<flow_id>/startup/data",
+            endpoint="startup_data",
+            methods=["GET", "POST", "DELETE"],
+        ),
+        Rule("/service-results/<name>", endpoint="service_result", methods=["POST"]),
     ]
 )
 TOKEN_FIELDS = ("access_token", "refresh_token", "expires_in", "scope")
@@ -49,7 +60,33 @@ class Platform:
     username: str = "emulator-api-user"
     api_key: str = field(default_factory=lambda: secrets.token_hex(16))
     secrets: dict[str, Secret] = field(default_factory=dict)
+    steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # account id -> keys
+    startup_data: dict[str, Any] = field(default_factory=dict)  # flow id -> data
+    service_results: dict[str, list[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_step(
+        self,
+        flow_id: str,
+        step_id: str,
+        config: dict[str, Any],
+        *,
+        is_passthrough: bool = False,
+        snapshot: dict[str, Any] | None = None,
+        function: str = "makeRawRequest",
+    ) -> None:
+        """A step of a flow, as GET /v1/tasks/{flow}/steps/{step} returns it."""
+        with self.lock:
+            self.steps[(flow_id, step_id)] = {
+                "id": step_id,
+                "comp_id": "podio-component",
+                "function": function,
+                "config": config,
+                "snapshot": snapshot or {},
+                "is_passthrough": is_passthrough,
+                "variables": {},
+            }
 
     def add(self, name: str, client_id: str, tokens: dict[str, Any], fields: dict[str, Any]) -> str:
         secret_id = secrets.token_hex(12)
@@ -103,7 +140,14 @@ class PlatformApp:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.handlers = {"secret": self.secret, "refresh": self.refresh}
+        self.handlers: dict[str, Callable[..., Response]] = {
+            "secret": self.secret,
+            "refresh": self.refresh,
+            "step": self.step,
+            "account": self.account,
+            "startup_data": self.startup_data,
+            "service_result": self.service_result,
+        }
 
     def __call__(self, request: Request) -> Response:
         if not self._authorized(request):
@@ -144,3 +188,46 @@ class PlatformApp:
             title = f"Token refresh failed: provider HTTP {status}"
             return error_response(request, 409, title)
         return json_response(self.platform.view(workspace, found))
+
+    def step(self, request: Request, flow_id: str, step_id: str) -> Response:
+        found = self.platform.steps.get((flow_id, step_id))
+        if found is None:
+            return error_response(request, 404, "Step not found")
+        return json_response(found)
+
+    def account(self, request: Request, account_id: str) -> Response:
+        if request.method == "PUT":
+            body = _json(request)
+            if not isinstance(body, dict) or not isinstance(body.get("keys"), dict):
+                return error_response(request, 400, 'Expected {"keys": {...}}')
+            with self.platform.lock:
+                self.platform.accounts[account_id] = body["keys"]
+        keys = self.platform.accounts.get(account_id)
+        if keys is None:
+            return error_response(request, 404, "Account not found")
+        return json_response({"id": account_id, "keys": keys})
+
+    def startup_data(self, request: Request, flow_id: str) -> Response:
+        with self.platform.lock:
+            if request.method == "POST":
+                if flow_id in self.platform.startup_data:
+                    return error_response(request, 409, "Startup data already exists")
+                self.platform.startup_data[flow_id] = _json(request)
+            elif request.method == "DELETE":
+                self.platform.startup_data.pop(flow_id, None)
+                return Response(status=204)
+            if flow_id not in self.platform.startup_data:
+                return error_response(request, 404, "No startup data")
+            return json_response(self.platform.startup_data[flow_id])
+
+    def service_result(self, request: Request, name: str) -> Response:
+        with self.platform.lock:
+            self.platform.service_results.setdefault(name, []).append(_json(request))
+        return json_response({})
+
+
+def _json(request: Request) -> Any:
+    try:
+        return json.loads(request.get_data() or b"null")
+    except ValueError:
+        return None

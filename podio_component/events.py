@@ -1,0 +1,84 @@
+"""What an action can tell the platform while it runs: snapshots and rotated credentials.
+
+    from podio_component import events
+
+    events.emit_snapshot({"last_seen": 123})     # replaces the step's snapshot
+    events.update_snapshot({"cursor": "abc"})    # merges into it
+    events.update_keys({"oauth": token_response})  # persists rotated credential fields
+
+Under the platform runtime each call is published (or, for keys, sent to the platform's
+accounts API) before it returns. Outside the runtime there is nowhere to keep a snapshot, so
+snapshot events are ignored; `update_keys` raises instead, because a rotated token that is
+not persisted is lost for good.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from podio_component.errors import PodioComponentError
+from podio_component.redaction import logger
+
+log = logger(__name__)
+
+
+class EventSink(Protocol):
+    def snapshot(self, snapshot: dict[str, Any]) -> None: ...
+
+    def update_snapshot(self, changes: dict[str, Any]) -> None: ...
+
+    def update_keys(self, keys: dict[str, Any]) -> None: ...
+
+
+class UpdateKeysError(PodioComponentError):
+    """Rotated credential fields could not be persisted."""
+
+
+_sink: contextvars.ContextVar[EventSink | None] = contextvars.ContextVar(
+    "podio_component_event_sink", default=None
+)
+
+
+@contextmanager
+def bound(sink: EventSink) -> Iterator[None]:
+    """Route the events emitted in this thread to sink (the runtime, for one message)."""
+    token = _sink.set(sink)
+    try:
+        yield
+    finally:
+        _sink.reset(token)
+
+
+def in_runtime() -> bool:
+    return _sink.get() is not None
+
+
+def emit_snapshot(snapshot: Mapping[str, Any]) -> None:
+    sink = _sink.get()
+    if sink is None:
+        log.debug("snapshot event ignored: not running under the platform runtime")
+        return
+    sink.snapshot(dict(snapshot))
+
+
+def update_snapshot(changes: Mapping[str, Any]) -> None:
+    sink = _sink.get()
+    if sink is None:
+        log.debug("updateSnapshot event ignored: not running under the platform runtime")
+        return
+    sink.update_snapshot(dict(changes))
+
+
+def update_keys(keys: Mapping[str, Any]) -> None:
+    """Persist rotated credential fields ({"oauth": <token response>}); raises
+    UpdateKeysError when they cannot be persisted."""
+    sink = _sink.get()
+    if sink is None:
+        raise UpdateKeysError(
+            "updateKeys needs the platform runtime, which persists credential fields; "
+            "outside it a rotated token would be lost"
+        )
+    sink.update_keys(dict(keys))

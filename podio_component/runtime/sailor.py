@@ -1,0 +1,252 @@
+"""`podio-component sailor`: run the step's action on every message of its queue.
+
+Start-up: read the environment, look up the action (ELASTICIO_FUNCTION) in component.json,
+fetch the step from the platform API, connect to RabbitMQ, consume. Any failure there is one
+clear error and exit 1, with nothing consumed. Then each delivery is processed in a worker
+thread (as many as the prefetch, or ELASTICIO_CONSUMER_THREAD_POOL_SIZE), while the I/O
+thread owns the connections. SIGTERM/SIGINT stop consuming at once, let the messages in
+flight finish (rebounding those only waiting to retry what is safe to try later), and exit 0
+within PODIO_SHUTDOWN_TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from types import FrameType
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from podio_component import descriptor, retry_policy
+from podio_component.errors import PodioComponentError, UsageError
+from podio_component.redaction import logger, register_secret
+from podio_component.runtime import logs, protocol
+from podio_component.runtime import settings as runtime_settings
+from podio_component.runtime.amqp import Broker, BrokerError, Delivery
+from podio_component.runtime.inflight import Admission, InFlight, Key
+from podio_component.runtime.platform_api import PlatformApi, PlatformApiError, Step
+from podio_component.runtime.settings import SailorSettings
+from podio_component.runtime.worker import Worker
+
+log = logger(__name__)
+
+REDELIVERY_WAIT = 60.0  # seconds to wait for a redelivery to settle after a reconnect
+
+
+class StartupError(PodioComponentError):
+    """The runtime cannot start; nothing was consumed."""
+
+
+class Sailor:
+    def __init__(self, settings: SailorSettings, step: Step, action_main: str, api: PlatformApi):
+        self.settings = settings
+        self.stopping = threading.Event()  # shutdown asked: cut short the waits we may
+        self.abandon = threading.Event()  # shutdown out of time: give up what is left
+        self.finished = threading.Event()
+        self.failure: str | None = None
+        self.inflight = InFlight()
+        self.tasks: set[Future[None]] = set()
+        self.tasks_lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="worker")
+        self.broker = Broker(
+            settings.amqp_uri,
+            settings.prefetch,
+            settings.amqp_reconnect_attempts,
+            settings.amqp_reconnect_timeout,
+            self._on_delivery,
+            self._on_failure,
+        )
+        self.worker = Worker(settings, step, action_main, self.broker, api, self.abandon)
+
+    def start(self) -> None:
+        retry_policy.pause = self._pause
+        try:
+            self.broker.start()
+            self.broker.consume(self.settings.listen_messages_on)
+        except BrokerError as exc:
+            raise StartupError(exc.message) from None
+
+    # ---- deliveries ----------------------------------------------------------------------
+
+    def _on_delivery(self, delivery: Delivery) -> None:
+        """On the I/O thread: hand the delivery to a worker, unless it is a redelivery of a
+        message still in flight, whose worker will settle it."""
+        key = protocol.dedupe_key(delivery.properties.headers or {}, delivery.body)
+        admission = self.inflight.admit(key, delivery)
+        if admission is Admission.REDELIVERY:
+            log.info("a message in flight was delivered again after a reconnect")
+            return
+        future = self.pool.submit(self._handle, delivery, key, admission)
+        with self.tasks_lock:
+            self.tasks.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self.tasks_lock:
+            self.tasks.discard(future)
+
+    def _handle(self, delivery: Delivery, key: Key, admission: Admission) -> None:
+        if self.stopping.is_set():  # not started before shutdown: back to the queue
+            self._settle(delivery, key, admission, ack=False, requeue=True)
+            return
+        try:
+            ack = self.worker.process(delivery)
+        except Exception:
+            log.exception("the runtime failed on a message; it is rejected")
+            ack = False
+        self._settle(delivery, key, admission, ack)
+
+    def _settle(
+        self, delivery: Delivery, key: Key, admission: Admission, ack: bool, requeue: bool = False
+    ) -> None:
+        """Exactly one ack or reject: of the newest delivery of the message, since after a
+        reconnect only the redelivery's channel can still take it."""
+        tracked = admission is Admission.TRACKED
+        current = delivery
+        try:
+            while True:
+                if tracked:
+                    current = self.inflight.latest(key) or delivery
+                try:
+                    if self.broker.settle(current, ack, requeue):
+                        return
+                except BrokerError:
+                    pass
+                if not tracked or self.abandon.is_set():
+                    log.warning("the message could not be settled; RabbitMQ will deliver it again")
+                    return
+                log.info("settling the message once RabbitMQ delivers it again on the new channel")
+                if self.inflight.wait_for_redelivery(key, current, REDELIVERY_WAIT) is None:
+                    log.warning("the message was not delivered again here; it is left to RabbitMQ")
+                    return
+        finally:
+            if tracked:
+                self.inflight.release(key)
+
+    def _pause(self, seconds: float, abandonable: bool) -> None:
+        """Waits between retries; a shutdown cuts short those that may be abandoned."""
+        if abandonable:
+            if self.stopping.wait(seconds):
+                raise retry_policy.WaitAbandoned()
+        else:
+            time.sleep(seconds)
+
+    def _on_failure(self, reason: str) -> None:
+        self.failure = reason
+        self.finished.set()
+
+    # ---- stopping ------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+        self.finished.set()
+
+    def run_until_stopped(self) -> int:
+        while not self.finished.wait(0.5):
+            pass
+        if self.failure is not None:
+            log.critical("%s", self.failure)
+            return 1
+        self.shutdown()
+        return 0
+
+    def shutdown(self) -> None:
+        log.info("stopping: no new messages; finishing those in flight")
+        try:
+            self.broker.stop_consuming()
+        except BrokerError as exc:
+            log.warning("could not cancel the consumer: %s", exc.message)
+        with self.tasks_lock:
+            running = set(self.tasks)
+        _, left = wait(running, timeout=self.settings.shutdown_timeout)
+        if left:
+            self.abandon.set()
+            log.error(
+                "%d message(s) still in flight after %g s; RabbitMQ will deliver them again",
+                len(left),
+                self.settings.shutdown_timeout,
+            )
+        self.broker.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run(environ: Mapping[str, str] | None = None) -> NoReturn:
+    """The `podio-component sailor` command."""
+    env = os.environ if environ is None else environ
+    logs.configure(env)
+    stop_asked = threading.Event()
+    sailor: Sailor | None = None
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        log.info("received %s", signal.Signals(number).name)
+        stop_asked.set()
+        if sailor is not None:
+            sailor.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    started = time.monotonic()
+    try:
+        settings = runtime_settings.read(env)
+        for secret in (settings.api_key, settings.message_crypto_password, settings.amqp_uri):
+            register_secret(secret)
+        register_secret(urlsplit(settings.amqp_uri).password)
+        action_main = _action(settings.function, settings.component_path)
+        api = PlatformApi(
+            settings.api_uri,
+            settings.api_username,
+            settings.api_key,
+            settings.api_request_retry_attempts,
+            settings.api_request_retry_delay,
+        )
+        step = api.step(settings.flow_id, settings.step_id)
+        sailor = Sailor(settings, step, action_main, api)
+        if stop_asked.is_set():  # stopped while starting: nothing to finish
+            _exit(0)
+        sailor.start()
+    except (PodioComponentError, PlatformApiError) as exc:
+        log.critical("cannot start: %s", exc.message)
+        _exit(1)
+    if stop_asked.is_set():
+        sailor.request_stop()
+    log.info(
+        "Fully initialized and waiting for messages (%.0f ms)", (time.monotonic() - started) * 1000
+    )
+    _warm_up(action_main)
+    code = sailor.run_until_stopped()
+    log.info("stopped")
+    _exit(code)
+
+
+def _action(function: str, component_path: str) -> str:
+    try:
+        main: str = descriptor.action(function, component_path)["main"]
+    except UsageError as exc:
+        raise StartupError(f"ELASTICIO_FUNCTION={function!r}: {exc.message}") from None
+    return main
+
+
+def _warm_up(action_main: str) -> None:
+    """Import the action in the background: consuming does not wait for it, and the first
+    message usually finds it ready (a failed import fails that message clearly)."""
+
+    def load() -> None:
+        try:
+            importlib.import_module(action_main)
+        except Exception:
+            log.debug("warming up the action failed; the first message will say why")
+
+    threading.Thread(target=load, name="warm-up", daemon=True).start()
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit now: worker threads still waiting on Podio must not hold the process."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

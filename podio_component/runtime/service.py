@@ -1,0 +1,146 @@
+"""`podio-component service METHOD`: the platform's service containers.
+
+Reads ELASTICIO_CFG, runs verifyCredentials (or an action's getMetaModel / selectModel
+function), and POSTs the result to ELASTICIO_POST_RESULT_URL, as the Node.js runtime does:
+
+  {"status": "success", "data": {"verified": true}}
+  {"status": "success", "data": {"verified": false, "reason": "..."}}   the credential fails
+  {"status": "error", "data": {"message": "..."}}                       the check cannot run
+
+It exits 0 once the result is posted, and 1 when it cannot be posted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from podio_component import descriptor
+from podio_component.client import Timeouts, new_session, send
+from podio_component.deadline import Deadline
+from podio_component.errors import (
+    PodioComponentError,
+    PodioHTTPError,
+    PodioTransportError,
+    UsageError,
+)
+from podio_component.redaction import logger, register_secret
+from podio_component.runtime import logs
+from podio_component.verify_credentials import verify
+
+log = logger(__name__)
+
+METHODS = ("verifyCredentials", "getMetaModel", "selectModel")
+
+
+class ServiceError(PodioComponentError):
+    """The service method could not run."""
+
+
+def run(method: str, environ: Mapping[str, str] | None = None) -> int:
+    env = os.environ if environ is None else environ
+    logs.configure(env)
+    url = env.get("ELASTICIO_POST_RESULT_URL")
+    if not url:
+        log.critical("ELASTICIO_POST_RESULT_URL is not provided")
+        return 1
+    try:
+        result = {"status": "success", "data": _call(method, env)}
+    except Exception as exc:
+        message = exc.message if isinstance(exc, PodioComponentError) else repr(exc)
+        log.error("the %s service failed: %s", method, message)
+        result = {"status": "error", "data": {"message": message}}
+    try:
+        _post(url, result, env)
+    except ServiceError as exc:
+        log.critical("%s", exc.message)
+        return 1
+    return 0
+
+
+def _call(method: str, env: Mapping[str, str]) -> Any:
+    if method not in METHODS:
+        raise ServiceError(
+            f"Unknown service method {method!r}; expected one of {', '.join(METHODS)}"
+        )
+    try:
+        cfg = json.loads(env.get("ELASTICIO_CFG") or "")
+    except ValueError:
+        raise ServiceError("ELASTICIO_CFG is not provided or not valid JSON") from None
+    if not isinstance(cfg, dict):
+        raise ServiceError("ELASTICIO_CFG must be a JSON object")
+    if method == "verifyCredentials":
+        return _verify(cfg)
+    action = env.get("ELASTICIO_ACTION_OR_TRIGGER")
+    if not action:
+        raise ServiceError("ELASTICIO_ACTION_OR_TRIGGER is not provided")
+    name = method if method == "getMetaModel" else env.get("ELASTICIO_GET_MODEL_METHOD")
+    if not name:
+        raise ServiceError("ELASTICIO_GET_MODEL_METHOD is not provided")
+    try:
+        path = env.get("ELASTICIO_COMPONENT_PATH", "")
+        module = importlib.import_module(descriptor.action(action, path)["main"])
+    except UsageError as exc:
+        raise ServiceError(exc.message) from None
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise ServiceError(f'Method "{name}" is not found in "{action}" action or trigger')
+    return function(cfg)
+
+
+def _verify(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Verified, not verified (the credential's fault), or an exception (the check itself
+    could not run: Podio or the platform unreachable, rate-limited, failing)."""
+    try:
+        return verify(cfg)
+    except PodioComponentError as exc:
+        cannot_run = (
+            exc.retry_later
+            or isinstance(exc, PodioTransportError)
+            or (isinstance(exc, PodioHTTPError) and exc.status >= 500)
+        )
+        if cannot_run:
+            raise
+        return {"verified": False, "reason": exc.message}
+
+
+def _post(url: str, result: dict[str, Any], env: Mapping[str, str]) -> None:
+    """POST the result; basic auth may be embedded in the URL, as the platform does."""
+    parts = urlsplit(url)
+    session = new_session(url)
+    if parts.username and parts.password:
+        register_secret(parts.password)
+        session.auth = (unquote(parts.username), unquote(parts.password))
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    attempts = int(env.get("ELASTICIO_API_REQUEST_RETRY_ATTEMPTS") or 3)
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts + 1),
+        wait=wait_exponential(multiplier=0.1, max=5),
+        retry=retry_if_exception_type(_Retryable),
+        reraise=True,
+    )
+
+    def once() -> None:
+        try:
+            response, _ = send(
+                session, "POST", url, deadline=Deadline(60), timeouts=Timeouts(10, 30), json=result
+            )
+        except requests.RequestException as exc:
+            raise _Retryable(f"could not post the result: {type(exc).__name__}") from None
+        if response.status_code >= 500:
+            raise _Retryable(f"could not post the result: HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise ServiceError(f"could not post the result: HTTP {response.status_code}")
+
+    retrying(once)
+
+
+class _Retryable(ServiceError):
+    """No answer, or a 5xx: worth another try."""
