@@ -20,8 +20,10 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bench import runtime
 from podio_component.actions.make_raw_request import process
 from podio_component.errors import PodioComponentError
+from tests import broker
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-access-token-0123456789abcdef"
@@ -228,7 +230,7 @@ def report(results: dict[str, Any]) -> str:
             lines.append(
                 f"  {scenario:<12} {who:<10}{row[who]['calls']:>38}{row[who]['seconds']:>10.2f}"
             )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *runtime.report(results["runtime"])])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quick = args.quick
     with fast_server() as base:
-        results = {
+        results: dict[str, Any] = {
             "machine": machine(),
             "rounds": 1 if quick else 20,
             "per_message": bench_per_message(base, 20 if quick else 400, 1 if quick else 20),
@@ -248,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "waiting": bench_waiting(base, 250),
         }
+        broker.ensure()
+        component_ms = results["per_message"]["figures"]["component"]["cpu_us"] / 1000
+        results["runtime"] = runtime.bench_runtime(broker.AMQP_URL, base, component_ms, quick)
     print(report(results))
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")

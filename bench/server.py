@@ -5,6 +5,7 @@ Paths:
   /big/{bytes}                a JSON body of about that many bytes
   /burst/{status}/{n}/{tag}   the first n requests answer status, then 200
   /ratelimit/{seconds}/{tag}  420 "Please wait N seconds" until that long after the first call
+  /slow/{ms}/{anything}       the fixed item, after waiting ms milliseconds (a slow Podio)
   /_count/{path}              how many requests the given path has received
 """
 
@@ -78,6 +79,9 @@ class Handler(BaseHTTPRequestHandler):
             started = first_seen[self.path]
         if parts[0] == "_count":
             self.answer(200, json.dumps(hits["/" + "/".join(parts[1:])]).encode())
+        elif parts[0] == "slow":
+            time.sleep(int(parts[1]) / 1000)
+            self.answer(200, ITEM)
         elif parts[0] == "big":
             size = int(parts[1])
             self.answer(200, b'{"data": "' + b"x" * max(0, size - 12) + b'"}')

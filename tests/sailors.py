@@ -8,20 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from podio_component.emulator import Emulator
 from podio_component.emulator.flow import FlowStep
-
-STEP_IDS = {
-    "ELASTICIO_EXEC_ID": "exec-1",
-    "ELASTICIO_CONTAINER_ID": "container-1",
-    "ELASTICIO_USER_ID": "user-1",
-    "ELASTICIO_COMP_ID": "podio-component",
-    "ELASTICIO_FUNCTION": "makeRawRequest",
-}
 
 
 def runtime_env(
@@ -33,19 +24,13 @@ def runtime_env(
     snapshot: dict[str, Any] | None = None,
     **overrides: str,
 ) -> dict[str, str]:
-    """The environment the platform gives a step's container, the step registered with the
-    emulated platform API."""
-    flow_id, step_id = f"flow-{uuid.uuid4().hex[:8]}", "step_1"
-    emulator.platform.add_step(
-        flow_id, step_id, cfg, is_passthrough=is_passthrough, snapshot=snapshot
-    )
+    """The environment the platform gives a step's container, for a test: fast rebounds
+    (100 ms) and debug logs."""
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("ELASTICIO_", "PODIO_"))},
-        **emulator.environment(),
-        **flow.environment(),
-        **STEP_IDS,
-        "ELASTICIO_FLOW_ID": flow_id,
-        "ELASTICIO_STEP_ID": step_id,
+        **flow.container_environment(
+            emulator, cfg, is_passthrough=is_passthrough, snapshot=snapshot
+        ),
         "ELASTICIO_REBOUND_INITIAL_EXPIRATION": "100",
         "LOG_LEVEL": "debug",
         **overrides,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from pika.spec import BasicProperties
@@ -13,9 +15,9 @@ from pika.spec import BasicProperties
 from podio_component import events
 from podio_component.runtime import protocol
 from podio_component.runtime import settings as runtime_settings
-from podio_component.runtime.amqp import Delivery
+from podio_component.runtime.amqp import Broker, Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
-from podio_component.runtime.inflight import Admission, InFlight
+from podio_component.runtime.ledger import Ledger, Outcome, Publication
 from podio_component.runtime.settings import SettingsError
 from podio_component.runtime.throttle import Throttle
 
@@ -277,23 +279,129 @@ def test_the_dedupe_key_tells_a_returning_rebound_from_a_redelivery() -> None:
     assert protocol.dedupe_key({}, b"x") == protocol.dedupe_key({}, b"x")  # content digest
 
 
-# ---- in flight --------------------------------------------------------------------------
+# ---- the ledger: publications, settlement, redeliveries ------------------------------------
 
 
-def delivery(generation: int, tag: int, redelivered: bool = False) -> Delivery:
-    return Delivery(generation, tag, BasicProperties(headers={}), b"", redelivered)
+class FakeBroker:
+    """The loop-side broker calls the ledger makes, recorded; confirms are given by hand."""
+
+    def __init__(self) -> None:
+        self.generation = 1
+        self.settled: list[tuple[int, bool, bool]] = []
+        self.published: list[tuple[str, Any]] = []
+        self.confirms: list[Callable[[BaseException | None], None]] = []
+        self.timers: list[tuple[float, Callable[..., object], tuple[object, ...]]] = []
+
+    def publish_async(
+        self, exchange: str, routing_key: str, body: bytes, properties: Any, on_done: Any
+    ) -> None:
+        self.published.append((routing_key, dict(properties.headers or {})))
+        self.confirms.append(on_done)
+
+    def settle_now(self, delivery: Delivery, ack: bool, requeue: bool = False) -> bool:
+        if delivery.generation != self.generation:
+            return False
+        self.settled.append((delivery.delivery_tag, ack, requeue))
+        return True
+
+    def call_later(self, seconds: float, function: Callable[..., object], *args: object) -> Any:
+        self.timers.append((seconds, function, args))
+        return type("Timer", (), {"cancel": lambda self: None})()
 
 
-def test_a_redelivery_on_a_new_channel_is_taken_over_by_the_delivery_in_flight() -> None:
-    inflight = InFlight()
-    key = ("m1", None)
-    assert inflight.admit(key, delivery(1, 5)) is Admission.TRACKED
-    assert inflight.admit(key, delivery(1, 6)) is Admission.UNTRACKED  # a second input
-    assert inflight.admit(key, delivery(2, 1, redelivered=True)) is Admission.REDELIVERY
-    assert inflight.latest(key) == delivery(2, 1, redelivered=True)
-    assert inflight.wait_for_redelivery(key, delivery(1, 5), 0.1) == delivery(2, 1, True)
-    inflight.release(key)
-    assert len(inflight) == 0
+def delivery(
+    generation: int, tag: int, redelivered: bool = False, message_id: str = "m1"
+) -> Delivery:
+    return Delivery(
+        generation, tag, BasicProperties(headers={"messageId": message_id}), b"x", redelivered
+    )
+
+
+def ledger(broker: FakeBroker, dispatched: list[Delivery]) -> Ledger:
+    settings = SETTINGS._replace(amqp_publish_retry_attempts=3)
+    return Ledger(settings, cast(Broker, broker), dispatched.append, threading.Event())
+
+
+def output() -> Outcome:
+    return Outcome(
+        (Publication("data", b"out", BasicProperties(headers={"messageId": "o1"})),), ack=True
+    )
+
+
+def test_an_input_is_acknowledged_only_once_its_output_is_confirmed() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    first = delivery(1, 5)
+    books.on_delivery(first)
+    assert dispatched == [first] and not books.idle.is_set()
+    books.complete(first, output())
+    assert broker.settled == []  # published, not yet confirmed
+    broker.confirms.pop()(None)
+    assert broker.settled == [(5, True, False)]
+    assert books.idle.is_set()
+
+
+def test_a_redelivery_after_a_reconnect_is_not_processed_again_and_is_the_one_settled() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    first = delivery(1, 5)
+    books.on_delivery(first)
+    broker.generation = 2  # the connection dropped and came back
+    books.complete(first, output())
+    broker.confirms.pop()(None)
+    assert broker.settled == []  # the first delivery's channel is gone: wait for it again
+    assert broker.timers  # not forever
+    books.on_delivery(delivery(2, 1, redelivered=True))
+    assert dispatched == [first]  # not processed twice
+    assert broker.settled == [(1, True, False)]
+    assert books.idle.is_set()
+
+
+def test_a_redelivery_that_arrives_while_in_flight_takes_its_place() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    books.on_delivery(delivery(1, 5))
+    broker.generation = 2
+    books.on_delivery(delivery(2, 9, redelivered=True))
+    books.complete(delivery(1, 5), output())
+    broker.confirms.pop()(None)
+    assert broker.settled == [(9, True, False)]
+    assert len(broker.published) == 1
+
+
+def test_the_same_message_id_twice_on_one_channel_is_two_inputs() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    one, two = delivery(1, 5), delivery(1, 6)
+    books.on_delivery(one)
+    books.on_delivery(two)
+    assert dispatched == [one, two]
+    books.complete(two, Outcome((), ack=True))
+    books.complete(one, Outcome((), ack=False))
+    assert sorted(broker.settled) == [(5, False, False), (6, True, False)]
+    assert books.idle.is_set()
+
+
+def test_a_refused_publish_is_retried_with_a_retry_header_then_settled() -> None:
+    from podio_component.runtime.amqp import PublishRefused, Unroutable
+
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    books.on_delivery(delivery(1, 5))
+    books.complete(delivery(1, 5), output())
+    broker.confirms.pop()(PublishRefused("nack"))
+    ((seconds, retry, args),) = broker.timers
+    assert seconds == 0.1
+    retry(*args)
+    assert broker.published[-1][1]["retry"] == 1
+    broker.confirms.pop()(None)
+    assert broker.settled == [(5, True, False)]
+
+    books.on_delivery(delivery(1, 7, message_id="m2"))
+    books.complete(delivery(1, 7, message_id="m2"), output())
+    broker.confirms.pop()(Unroutable("no queue"))  # never retried: rejected
+    assert broker.settled[-1] == (7, False, False)
+    assert len(broker.timers) == 1
 
 
 def test_the_throttle_lets_limit_calls_through_per_interval() -> None:

@@ -1,13 +1,22 @@
-"""`podio-component demo`: Make Raw Request through the real code path against the emulator."""
+"""`podio-component demo`: Make Raw Request through the real code path against the emulator,
+then, when a RabbitMQ broker answers, one message through the platform runtime."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import tempfile
+import time
 from typing import Any
+
+import pika
+import pika.exceptions
 
 from podio_component.actions import make_raw_request
 from podio_component.emulator.faults import Fault
+from podio_component.emulator.flow import FlowStep
 from podio_component.emulator.model import rate_limit_text
 from podio_component.emulator.server import Emulator
 from podio_component.settings import reload_environment
@@ -66,4 +75,39 @@ def run_demo() -> int:
             f"\nRecovered after {recovered['body']['attempts']} attempts; "
             f"the emulator saw {reads} reads of /item/{item_id}, the first read included."
         )
+        _through_rabbitmq(emulator, cfg, item_id)
     return 0
+
+
+def _through_rabbitmq(emulator: Emulator, cfg: dict[str, Any], item_id: int) -> None:
+    """One message through `podio-component sailor`, the way the platform runs the step."""
+    amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    print(f"\n== The platform runtime: one message through RabbitMQ at {amqp_url}")
+    try:
+        flow = FlowStep(amqp_url).declare()
+    except pika.exceptions.AMQPError:
+        print(
+            "No RabbitMQ answers there, so this part is skipped (start one with "
+            "`rabbitmq-server -detached`, or set AMQP_URL)."
+        )
+        return
+    env = {**os.environ, **flow.container_environment(emulator, cfg), "LOG_LEVEL": "warn"}
+    with tempfile.TemporaryFile() as log:
+        sailor = subprocess.Popen(
+            [sys.executable, "-m", "podio_component", "sailor"], env=env, stdout=log, stderr=log
+        )
+        try:
+            started = time.monotonic()
+            flow.publish({"method": "GET", "url": f"/item/{item_id}"})
+            (output,) = flow.take("data", timeout=30)
+            message = flow.decrypt(output)
+            print(
+                f"Published an encrypted input to {flow.input}; the runtime answered on "
+                f"{output.routing_key} in {time.monotonic() - started:.2f} s with HTTP "
+                f"{message['body']['statusCode']} for {message['body']['responseBody']['title']!r}"
+            )
+            print("Its headers:", json.dumps({k: str(v) for k, v in output.headers.items()}))
+        finally:
+            sailor.terminate()
+            sailor.wait(30)
+            flow.delete()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
@@ -21,6 +21,10 @@ from pika.spec import BasicProperties
 from podio_component.runtime.crypto import MessageCipher
 from podio_component.runtime.protocol import protocol_version
 
+if TYPE_CHECKING:
+    from podio_component.emulator.server import Emulator
+
+STEP_ID = "step_1"
 PASSWORD = "emulator-crypto-password"  # noqa: S105  (the emulated platform's, not a secret)
 IV = "emulator-iv-16by"
 
@@ -90,6 +94,32 @@ class FlowStep:
         finally:
             self._connection.close()
 
+    def container_environment(
+        self,
+        emulator: Emulator,
+        cfg: dict[str, Any],
+        *,
+        is_passthrough: bool = False,
+        snapshot: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """Everything the platform gives this step's container: the step registered with the
+        emulated platform API, its ids, the platform API and RabbitMQ settings."""
+        flow_id = f"flow-{uuid.uuid4().hex[:8]}"
+        emulator.platform.add_step(
+            flow_id, STEP_ID, cfg, is_passthrough=is_passthrough, snapshot=snapshot
+        )
+        return {
+            **emulator.environment(),
+            **self.environment(),
+            "ELASTICIO_FLOW_ID": flow_id,
+            "ELASTICIO_STEP_ID": STEP_ID,
+            "ELASTICIO_EXEC_ID": "exec-1",
+            "ELASTICIO_CONTAINER_ID": "container-1",
+            "ELASTICIO_USER_ID": "user-1",
+            "ELASTICIO_COMP_ID": "podio-component",
+            "ELASTICIO_FUNCTION": "makeRawRequest",
+        }
+
     def environment(self, **overrides: str) -> dict[str, str]:
         """The runtime's RabbitMQ settings for this step (ELASTICIO_*)."""
         return {
@@ -152,6 +182,20 @@ class FlowStep:
             assert properties is not None and body is not None
             found.append(Received(queue, str(method.routing_key), properties, body))
         return found
+
+    def drain(self, kind: str, count: int, timeout: float = 60) -> int:
+        """Consume and count up to `count` messages of one kind (fast, for benchmarks)."""
+        got = 0
+        for method, _, _ in self._channel.consume(
+            self.queues[kind], auto_ack=True, inactivity_timeout=timeout
+        ):
+            if method is None:
+                break
+            got += 1
+            if got == count:
+                break
+        self._channel.cancel()
+        return got
 
     def depth(self, kind: str) -> int:
         """Messages waiting: "input", "dead", or a kind of output."""

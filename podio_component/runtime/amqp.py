@@ -1,17 +1,19 @@
 """RabbitMQ for the runtime: one I/O thread owns a read and a write connection.
 
 The I/O thread runs an asyncio loop with pika's asyncio adapter, so heartbeats are answered
-whatever the workers are doing. Workers call the thread-safe methods (`publish`, `settle`),
-which hand the work to the loop and wait for its result. Publishing uses a confirm channel:
-`publish` returns once the broker has taken the message, and raises when the broker refuses
-it (a nack, e.g. a full queue) or cannot route it (`mandatory`). A lost connection is
-reconnected; the consumer channel then gets a new generation, and deliveries of the old one
-can no longer be settled (the broker delivers them again).
+whatever the workers are doing. Other threads call only `run_soon` (run a function on the
+loop), the blocking `publish`, and the start and stop methods; everything else runs on the
+loop. Publishing uses a confirm channel: a publish completes once the broker has taken the
+message, and fails when the broker refuses it (a nack, e.g. a full queue) or cannot route it
+(`mandatory`). A lost connection is reconnected; the consumer channel then gets a new
+generation, and deliveries of the old one can no longer be settled (the broker delivers
+them again).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -49,8 +51,11 @@ class Delivery(NamedTuple):
     redelivered: bool
 
 
+Confirmed = Callable[[BaseException | None], None]
+
+
 class _Pending(NamedTuple):
-    future: asyncio.Future[None]
+    on_done: Confirmed
     message_id: object
     routing_key: str
 
@@ -84,7 +89,6 @@ class Broker:
         self._returned: set[int] = set()
         self._ready: dict[str, asyncio.Event] = {}
         self._failed: asyncio.Future[Any] | None = None
-        self._consuming: asyncio.Future[None] | None = None
         self._connections: dict[str, AsyncioConnection] = {}
 
     # ---- thread-safe API -----------------------------------------------------------------
@@ -102,16 +106,25 @@ class Broker:
     def stop_consuming(self, timeout: float = 10) -> None:
         self._run(self._stop_consuming(), timeout)
 
+    def run_soon(self, function: Callable[..., object], *args: object) -> None:
+        """Run function(*args) on the I/O thread."""
+        self._loop.call_soon_threadsafe(function, *args)
+
     def publish(
         self, exchange: str, routing_key: str, body: bytes, properties: BasicProperties
     ) -> None:
-        """Publish and wait for the broker's confirm; PublishRefused, Unroutable or
-        BrokerError when it is not taken."""
-        self._run(self._publish(exchange, routing_key, body, properties), None)
+        """From any thread: publish and wait for the broker's confirm; PublishRefused,
+        Unroutable or BrokerError when it is not taken."""
+        future: concurrent.futures.Future[None] = concurrent.futures.Future()
 
-    def settle(self, delivery: Delivery, ack: bool, requeue: bool = False) -> bool:
-        """Ack, or reject, a delivery; False when the channel it came on is gone."""
-        return self._run(self._settle(delivery, ack, requeue), 30)
+        def done(error: BaseException | None) -> None:
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        self.run_soon(self.publish_async, exchange, routing_key, body, properties, done)
+        future.result()
 
     def close(self, timeout: float = 10) -> None:
         if not self._thread.is_alive():
@@ -272,19 +285,42 @@ class Broker:
         if consumer is not None and consumer.is_open and tag:
             await _rpc(self._loop, consumer, lambda done: consumer.basic_cancel(tag, done))
 
-    async def _publish(
-        self, exchange: str, routing_key: str, body: bytes, properties: BasicProperties
+    # ---- on the I/O thread: publish, confirm, settle ------------------------------------
+
+    def publish_async(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: BasicProperties,
+        on_done: Confirmed,
     ) -> None:
+        """Publish; on_done(None) once confirmed, on_done(error) when not taken."""
         publisher = self._publisher
         if publisher is None or not publisher.is_open:
-            raise BrokerError("not connected to RabbitMQ for publishing")
-        future: asyncio.Future[None] = self._loop.create_future()
+            on_done(BrokerError("not connected to RabbitMQ for publishing"))
+            return
         tag = self._next_tag
         self._next_tag += 1
         message_id = (properties.headers or {}).get("messageId")
-        self._pending[tag] = _Pending(future, message_id, routing_key)
+        self._pending[tag] = _Pending(on_done, message_id, routing_key)
         publisher.basic_publish(exchange, routing_key, body, properties, mandatory=True)
-        await future
+
+    def settle_now(self, delivery: Delivery, ack: bool, requeue: bool = False) -> bool:
+        """Ack, or reject, a delivery; False when the channel it came on is gone."""
+        consumer = self._consumer
+        if consumer is None or not consumer.is_open or delivery.generation != self._generation:
+            return False
+        if ack:
+            consumer.basic_ack(delivery.delivery_tag)
+        else:
+            consumer.basic_reject(delivery.delivery_tag, requeue=requeue)
+        return True
+
+    def call_later(
+        self, seconds: float, function: Callable[..., object], *args: object
+    ) -> asyncio.TimerHandle:
+        return self._loop.call_later(seconds, function, *args)
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
@@ -298,15 +334,14 @@ class Broker:
             if pending is None:
                 continue
             if isinstance(method, Basic.Nack):
-                _fail(pending.future, PublishRefused("RabbitMQ refused the message (nack)"))
+                pending.on_done(PublishRefused("RabbitMQ refused the message (nack)"))
             elif tag in self._returned:
                 self._returned.discard(tag)
-                _fail(
-                    pending.future,
-                    Unroutable(f"no queue is bound for routing key {pending.routing_key!r}"),
+                pending.on_done(
+                    Unroutable(f"no queue is bound for routing key {pending.routing_key!r}")
                 )
             else:
-                _resolve(pending.future, None)
+                pending.on_done(None)
 
     def _on_return(
         self, channel: Channel, method: Basic.Return, properties: BasicProperties, body: bytes
@@ -319,16 +354,6 @@ class Broker:
                 self._returned.add(tag)
                 return
 
-    async def _settle(self, delivery: Delivery, ack: bool, requeue: bool) -> bool:
-        consumer = self._consumer
-        if consumer is None or not consumer.is_open or delivery.generation != self._generation:
-            return False
-        if ack:
-            consumer.basic_ack(delivery.delivery_tag)
-        else:
-            consumer.basic_reject(delivery.delivery_tag, requeue=requeue)
-        return True
-
     def _on_connection_closed(self, name: str) -> None:
         if name == "read":
             self._consumer = None
@@ -337,10 +362,10 @@ class Broker:
             lost = BrokerError(
                 "the connection to RabbitMQ was lost before the publish was confirmed"
             )
-            for pending in self._pending.values():
-                _fail(pending.future, lost)
-            self._pending.clear()
+            pending, self._pending = list(self._pending.values()), {}
             self._returned.clear()
+            for one in pending:
+                one.on_done(lost)
 
     def _fail(self, reason: str) -> None:
         if self._failed is not None and not self._failed.done():

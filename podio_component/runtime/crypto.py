@@ -34,13 +34,13 @@ def to_json(message: Any) -> bytes:
 class MessageCipher:
     def __init__(self, password: str, iv: str) -> None:
         register_secret(password)
-        self._key = hashlib.sha256(password.encode()).digest()
-        self._iv = iv.encode()
+        key = hashlib.sha256(password.encode()).digest()
+        self._cipher = Cipher(algorithms.AES(key), modes.CBC(iv.encode()))  # one per process
 
     def encrypt(self, message: Any, protocol_version: int = 1) -> bytes:
         padder = padding.PKCS7(128).padder()
         data = padder.update(to_json(message)) + padder.finalize()
-        encryptor = Cipher(algorithms.AES(self._key), modes.CBC(self._iv)).encryptor()
+        encryptor = self._cipher.encryptor()
         ciphertext = encryptor.update(data) + encryptor.finalize()
         return base64.b64encode(ciphertext) if protocol_version < 2 else ciphertext
 
@@ -52,7 +52,7 @@ class MessageCipher:
             ciphertext = (
                 base64.b64decode(content, validate=True) if protocol_version < 2 else content
             )
-            decryptor = Cipher(algorithms.AES(self._key), modes.CBC(self._iv)).decryptor()
+            decryptor = self._cipher.decryptor()
             data = decryptor.update(ciphertext) + decryptor.finalize()
             unpadder = padding.PKCS7(128).unpadder()
             return json.loads(unpadder.update(data) + unpadder.finalize())

@@ -23,20 +23,18 @@ from types import FrameType
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from podio_component import descriptor, retry_policy
+from podio_component import descriptor
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.redaction import logger, register_secret
-from podio_component.runtime import logs, protocol
+from podio_component.runtime import logs
 from podio_component.runtime import settings as runtime_settings
 from podio_component.runtime.amqp import Broker, BrokerError, Delivery
-from podio_component.runtime.inflight import Admission, InFlight, Key
+from podio_component.runtime.ledger import Ledger, Outcome
 from podio_component.runtime.platform_api import PlatformApi, PlatformApiError, Step
 from podio_component.runtime.settings import SailorSettings
 from podio_component.runtime.worker import Worker
 
 log = logger(__name__)
-
-REDELIVERY_WAIT = 60.0  # seconds to wait for a redelivery to settle after a reconnect
 
 
 class StartupError(PodioComponentError):
@@ -46,11 +44,10 @@ class StartupError(PodioComponentError):
 class Sailor:
     def __init__(self, settings: SailorSettings, step: Step, action_main: str, api: PlatformApi):
         self.settings = settings
-        self.stopping = threading.Event()  # shutdown asked: cut short the waits we may
+        self.stopping = threading.Event()  # shutdown asked: cut short the retry waits we may
         self.abandon = threading.Event()  # shutdown out of time: give up what is left
         self.finished = threading.Event()
         self.failure: str | None = None
-        self.inflight = InFlight()
         self.tasks: set[Future[None]] = set()
         self.tasks_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="worker")
@@ -59,30 +56,22 @@ class Sailor:
             settings.prefetch,
             settings.amqp_reconnect_attempts,
             settings.amqp_reconnect_timeout,
-            self._on_delivery,
+            lambda delivery: self.ledger.on_delivery(delivery),
             self._on_failure,
         )
-        self.worker = Worker(settings, step, action_main, self.broker, api, self.abandon)
+        self.ledger = Ledger(settings, self.broker, self._dispatch, self.abandon)
+        self.worker = Worker(settings, step, action_main, self.ledger, api, self.stopping)
 
     def start(self) -> None:
-        retry_policy.pause = self._pause
         try:
             self.broker.start()
             self.broker.consume(self.settings.listen_messages_on)
         except BrokerError as exc:
             raise StartupError(exc.message) from None
 
-    # ---- deliveries ----------------------------------------------------------------------
-
-    def _on_delivery(self, delivery: Delivery) -> None:
-        """On the I/O thread: hand the delivery to a worker, unless it is a redelivery of a
-        message still in flight, whose worker will settle it."""
-        key = protocol.dedupe_key(delivery.properties.headers or {}, delivery.body)
-        admission = self.inflight.admit(key, delivery)
-        if admission is Admission.REDELIVERY:
-            log.info("a message in flight was delivered again after a reconnect")
-            return
-        future = self.pool.submit(self._handle, delivery, key, admission)
+    def _dispatch(self, delivery: Delivery) -> None:
+        """On the I/O thread: hand a new delivery to a worker thread."""
+        future = self.pool.submit(self._handle, delivery)
         with self.tasks_lock:
             self.tasks.add(future)
         future.add_done_callback(self._forget)
@@ -91,51 +80,16 @@ class Sailor:
         with self.tasks_lock:
             self.tasks.discard(future)
 
-    def _handle(self, delivery: Delivery, key: Key, admission: Admission) -> None:
+    def _handle(self, delivery: Delivery) -> None:
         if self.stopping.is_set():  # not started before shutdown: back to the queue
-            self._settle(delivery, key, admission, ack=False, requeue=True)
-            return
-        try:
-            ack = self.worker.process(delivery)
-        except Exception:
-            log.exception("the runtime failed on a message; it is rejected")
-            ack = False
-        self._settle(delivery, key, admission, ack)
-
-    def _settle(
-        self, delivery: Delivery, key: Key, admission: Admission, ack: bool, requeue: bool = False
-    ) -> None:
-        """Exactly one ack or reject: of the newest delivery of the message, since after a
-        reconnect only the redelivery's channel can still take it."""
-        tracked = admission is Admission.TRACKED
-        current = delivery
-        try:
-            while True:
-                if tracked:
-                    current = self.inflight.latest(key) or delivery
-                try:
-                    if self.broker.settle(current, ack, requeue):
-                        return
-                except BrokerError:
-                    pass
-                if not tracked or self.abandon.is_set():
-                    log.warning("the message could not be settled; RabbitMQ will deliver it again")
-                    return
-                log.info("settling the message once RabbitMQ delivers it again on the new channel")
-                if self.inflight.wait_for_redelivery(key, current, REDELIVERY_WAIT) is None:
-                    log.warning("the message was not delivered again here; it is left to RabbitMQ")
-                    return
-        finally:
-            if tracked:
-                self.inflight.release(key)
-
-    def _pause(self, seconds: float, abandonable: bool) -> None:
-        """Waits between retries; a shutdown cuts short those that may be abandoned."""
-        if abandonable:
-            if self.stopping.wait(seconds):
-                raise retry_policy.WaitAbandoned()
+            outcome = Outcome((), ack=False, requeue=True)
         else:
-            time.sleep(seconds)
+            try:
+                outcome = self.worker.process(delivery)
+            except Exception:
+                log.exception("the runtime failed on a message; it is rejected")
+                outcome = Outcome((), ack=False)
+        self.broker.run_soon(self.ledger.complete, delivery, outcome)
 
     def _on_failure(self, reason: str) -> None:
         self.failure = reason
@@ -162,14 +116,15 @@ class Sailor:
             self.broker.stop_consuming()
         except BrokerError as exc:
             log.warning("could not cancel the consumer: %s", exc.message)
+        until = time.monotonic() + self.settings.shutdown_timeout
         with self.tasks_lock:
             running = set(self.tasks)
-        _, left = wait(running, timeout=self.settings.shutdown_timeout)
-        if left:
+        wait(running, timeout=self.settings.shutdown_timeout)
+        if not self.ledger.idle.wait(max(0.0, until - time.monotonic())):
             self.abandon.set()
             log.error(
                 "%d message(s) still in flight after %g s; RabbitMQ will deliver them again",
-                len(left),
+                len(self.ledger),
                 self.settings.shutdown_timeout,
             )
         self.broker.close()

@@ -1,5 +1,6 @@
-"""One input message, start to end: decrypt it, run the action, publish what came of it,
-and decide whether the input is acknowledged or rejected.
+"""One input message: decrypt it, run the action, and say what comes of it (the messages
+to publish, and whether the input is acknowledged or rejected); the I/O thread carries it
+out (see ledger.py).
 
   output             -> data message (passthrough, routing-key override), input acked
   safe to try later  -> rebound (original content, protocol's expiration schedule), acked;
@@ -11,8 +12,8 @@ and decide whether the input is acknowledged or rejected.
 
 from __future__ import annotations
 
-import copy
 import importlib
+import json
 import threading
 import time
 from collections.abc import Mapping
@@ -25,8 +26,9 @@ from podio_component.errors import InputError, OutputTooLargeError, PodioCompone
 from podio_component.events import UpdateKeysError
 from podio_component.redaction import logger
 from podio_component.runtime import logs, protocol
-from podio_component.runtime.amqp import Broker, BrokerError, Delivery, Unroutable
+from podio_component.runtime.amqp import Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
+from podio_component.runtime.ledger import Ledger, Outcome, Publication
 from podio_component.runtime.platform_api import PlatformApi, PlatformApiError, Step
 from podio_component.runtime.settings import SailorSettings
 from podio_component.runtime.throttle import Throttle
@@ -46,16 +48,16 @@ class Worker:
         settings: SailorSettings,
         step: Step,
         action_main: str,
-        broker: Broker,
+        ledger: Ledger,
         api: PlatformApi,
-        abandon: threading.Event,
+        stopping: threading.Event,
     ) -> None:
         self.settings = settings
         self.step = step
         self.action_main = action_main
-        self.broker = broker
+        self.ledger = ledger
         self.api = api
-        self.abandon = abandon  # set when shutdown ran out of time: stop retrying publishes
+        self.stopping = stopping  # shutdown asked: cut short the retry waits we may
         self.cipher = MessageCipher(settings.message_crypto_password, settings.message_crypto_iv)
         interval = settings.rate_interval
         self.data_throttle = Throttle(settings.data_rate_limit, interval)
@@ -64,8 +66,8 @@ class Worker:
         self.snapshot: dict[str, Any] = dict(step.snapshot)
         self.snapshot_lock = threading.Lock()
 
-    def process(self, delivery: Delivery) -> bool:
-        """Process one delivery; True to acknowledge it, False to reject it."""
+    def process(self, delivery: Delivery) -> Outcome:
+        """Process one delivery; what to publish, and whether to acknowledge it."""
         headers = delivery.properties.headers or {}
         incoming = protocol.incoming_headers(headers)
         context = {
@@ -78,7 +80,7 @@ class Worker:
                 message = self.cipher.decrypt(delivery.body, protocol.protocol_version(headers))
             except UndecryptableError as exc:
                 log.error("rejected a message that cannot be decrypted (%s)", exc)
-                return False
+                return Outcome((), ack=False)
             base = protocol.outgoing_headers(incoming, self.settings)
             try:
                 message = self._input(message, headers)
@@ -91,7 +93,7 @@ class Worker:
                 log.exception("the action failed")
                 return self._fail(exc, base, delivery)
             if not output:
-                return True
+                return Outcome((), ack=True)
             return self._emit(output, message, incoming, base, delivery)
 
     # ---- running the action --------------------------------------------------------------
@@ -117,9 +119,13 @@ class Worker:
 
     def _run_action(self, message: dict[str, Any], base: dict[str, Any]) -> Any:
         module = importlib.import_module(self.action_main)
-        cfg = copy.deepcopy(self.step.config)
+        # Imported here, not at start: it brings requests, which consuming does not need.
+        from podio_component import retry_policy
+
+        retry_policy.pause = self._pause
+        cfg = _copy(self.step.config)
         with self.snapshot_lock:
-            snapshot = copy.deepcopy(self.snapshot)
+            snapshot = _copy(self.snapshot)
         with events.bound(_Events(self, cfg, base)):
             return module.process(message, cfg, snapshot)
 
@@ -132,7 +138,7 @@ class Worker:
         incoming: Mapping[str, Any],
         base: dict[str, Any],
         delivery: Delivery,
-    ) -> bool:
+    ) -> Outcome:
         routing_key, data, headers = protocol.data_message(
             output, message, incoming, base, self.settings, self.step.is_passthrough
         )
@@ -142,46 +148,37 @@ class Worker:
             return self._fail(
                 OutputTooLargeError(protocol.size_error(len(body), limit)), base, delivery
             )
-        try:
-            self.publish(routing_key, body, self._properties(headers), self.data_throttle)
-        except BrokerError as exc:
-            log.error(
-                "the output could not be published (%s); the input is rejected, so the "
-                "platform's dead-letter keeps it",
-                exc.message,
-            )
-            return False
-        return True
+        self.data_throttle.wait()
+        return Outcome((Publication(routing_key, body, self._properties(headers)),), ack=True)
 
-    def _fail(self, error: BaseException, base: dict[str, Any], delivery: Delivery) -> bool:
-        """Publish the error (and its reply_to copy); the input is then rejected."""
+    def _fail(self, error: BaseException, base: dict[str, Any], delivery: Delivery) -> Outcome:
+        """The error message (and its reply_to copy); the input is then rejected."""
         headers = {**base, "end": protocol.now_ms()}
         version = protocol.protocol_version(delivery.properties.headers or {})
         content, encrypted_error = protocol.error_body(self.cipher, error, delivery.body, version)
         log.info("the message failed: %s", protocol.error_fields(error)["message"])
-        try:
-            self.publish(
-                self.settings.error_routing_key,
-                content,
-                self._properties(headers),
-                self.error_throttle,
+        publications = [
+            Publication(self.settings.error_routing_key, content, self._properties(headers))
+        ]
+        reply_to = headers.get("reply_to")
+        if reply_to and not self.settings.no_error_replies:
+            reply = {**headers, protocol.ERROR_RESPONSE_HEADER: True}
+            publications.append(
+                Publication(str(reply_to), encrypted_error, self._properties(reply))
             )
-            reply_to = headers.get("reply_to")
-            if reply_to and not self.settings.no_error_replies:
-                reply = {**headers, protocol.ERROR_RESPONSE_HEADER: True}
-                self.publish(str(reply_to), encrypted_error, self._properties(reply))
-        except BrokerError as exc:
-            log.error("the error message could not be published: %s", exc.message)
-        return False
+        self.error_throttle.wait()
+        return Outcome(tuple(publications), ack=False)
 
     def _rebound(
         self, delivery: Delivery, error: PodioComponentError, base: dict[str, Any]
-    ) -> bool:
+    ) -> Outcome:
         """Send the input round again later; it is acknowledged either way."""
         properties = protocol.rebound_properties(delivery.properties, error.message, self.settings)
         if properties is None:
-            self._fail(PodioComponentError(protocol.REBOUND_LIMIT_EXCEEDED), base, delivery)
-            return True
+            failed = self._fail(
+                PodioComponentError(protocol.REBOUND_LIMIT_EXCEEDED), base, delivery
+            )
+            return failed._replace(ack=True)
         if self.settings.amqp_persistent_messages:
             properties.delivery_mode = 2
         log.info(
@@ -189,52 +186,26 @@ class Worker:
             (properties.headers or {}).get("reboundIteration"),
             error.message,
         )
-        try:
-            self.publish(self.settings.rebound_routing_key, delivery.body, properties)
-        except BrokerError as exc:
-            log.error("the rebound could not be published (%s); the input is rejected", exc.message)
-            return False
-        return True
+        rebound = Publication(self.settings.rebound_routing_key, delivery.body, properties)
+        return Outcome((rebound,), ack=True)
+
+    def _pause(self, seconds: float, abandonable: bool) -> None:
+        """Waits between retries; a shutdown cuts short those that may be abandoned."""
+        from podio_component.retry_policy import WaitAbandoned
+
+        if not abandonable:
+            time.sleep(seconds)
+        elif self.stopping.wait(seconds):
+            raise WaitAbandoned()
 
     def _properties(self, headers: Mapping[str, Any]) -> BasicProperties:
         return protocol.properties(headers, self.settings.amqp_persistent_messages)
 
-    def publish(
-        self,
-        routing_key: str,
-        body: bytes,
-        properties: BasicProperties,
-        throttle: Throttle | None = None,
-    ) -> None:
-        """Publish on the confirm channel; a refused or lost publish is retried with backoff
-        (AMQP_PUBLISH_RETRY_*), an unroutable one never."""
-        if throttle is not None:
-            throttle.wait()
-        settings = self.settings
-        attempt = 0
-        while True:
-            try:
-                self.broker.publish(settings.publish_messages_to, routing_key, body, properties)
-                return
-            except Unroutable:
-                raise
-            except BrokerError as exc:
-                attempt += 1
-                if attempt >= settings.amqp_publish_retry_attempts or self.abandon.is_set():
-                    raise
-                delay = min(
-                    settings.amqp_publish_retry_delay * 2 ** (attempt - 1),
-                    settings.amqp_publish_max_retry_delay,
-                )
-                log.warning(
-                    "publishing to %s failed (%s); retry %d in %d ms",
-                    routing_key,
-                    exc.message,
-                    attempt,
-                    delay,
-                )
-                properties.headers = {**(properties.headers or {}), "retry": attempt}
-                time.sleep(delay / 1000)
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of JSON data (the step's config and snapshot), faster than copy.deepcopy."""
+    copied: dict[str, Any] = json.loads(json.dumps(value))
+    return copied
 
 
 class _Events:
@@ -247,7 +218,7 @@ class _Events:
 
     def snapshot(self, snapshot: dict[str, Any]) -> None:
         with self.worker.snapshot_lock:
-            self.worker.snapshot = copy.deepcopy(snapshot)
+            self.worker.snapshot = _copy(snapshot)
         self._publish(snapshot, "snapshot", self.worker.snapshot_throttle)
 
     def update_snapshot(self, changes: dict[str, Any]) -> None:
@@ -255,7 +226,7 @@ class _Events:
             log.warning("updateSnapshot with $set is not supported; the event is ignored")
             return
         with self.worker.snapshot_lock:
-            self.worker.snapshot.update(copy.deepcopy(changes))
+            self.worker.snapshot.update(_copy(changes))
         self._publish(changes, "updateSnapshot", None)
 
     def update_keys(self, keys: dict[str, Any]) -> None:
@@ -273,10 +244,11 @@ class _Events:
             ) from None
 
     def _publish(self, data: dict[str, Any], event: str, throttle: Throttle | None) -> None:
+        if throttle is not None:
+            throttle.wait()
         headers = {**self.base, "snapshotEvent": event}
-        self.worker.publish(
-            self.worker.settings.snapshot_routing_key,
-            protocol.snapshot_body(data),
-            self.worker._properties(headers),
-            throttle,
+        routing_key = self.worker.settings.snapshot_routing_key
+        properties = self.worker._properties(headers)
+        self.worker.ledger.publish_and_wait(
+            Publication(routing_key, protocol.snapshot_body(data), properties)
         )

@@ -1,0 +1,208 @@
+"""The I/O thread's books: the deliveries in flight, what each one publishes, and the one ack
+or reject that ends it.
+
+Workers hand over an Outcome (the publications and the settlement) and move on; everything
+here runs on the I/O thread, so it needs no locks. Publications go out on the confirm
+channel; a refused one is retried with backoff (AMQP_PUBLISH_RETRY_*), an unroutable one is
+not (the input is rejected so the platform's dead-letter keeps it). Only when every
+publication is confirmed is the input settled.
+
+When a connection drops, the broker delivers its unacknowledged messages again on the new
+channel while the first delivery is still being processed. Like the Node.js runtime
+(2.7.7+), the redelivery is not processed again: it takes the first one's place, and is the
+one settled, since only it can still be acknowledged. Keys are the messageId header and the
+rebound iteration (protocol.dedupe_key), so a returning rebound is never taken for one.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from pika.spec import BasicProperties
+
+from podio_component.redaction import logger
+from podio_component.runtime import protocol
+from podio_component.runtime.amqp import Broker, Delivery, Unroutable
+from podio_component.runtime.settings import SailorSettings
+
+log = logger(__name__)
+
+Key = tuple[str, Any]
+REDELIVERY_WAIT = 60.0  # seconds to wait for a redelivery to settle after a reconnect
+
+
+class Publication(NamedTuple):
+    routing_key: str
+    body: bytes
+    properties: BasicProperties
+
+
+class Outcome(NamedTuple):
+    """What processing one delivery came to."""
+
+    publications: tuple[Publication, ...]
+    ack: bool
+    requeue: bool = False
+
+
+class _Entry:
+    __slots__ = ("latest", "outcome", "timer", "tracked")
+
+    def __init__(self, delivery: Delivery, tracked: bool) -> None:
+        self.latest = delivery
+        self.tracked = tracked
+        self.outcome: Outcome | None = None  # set once published: waiting to settle
+        self.timer: Any = None
+
+
+class Ledger:
+    def __init__(
+        self,
+        settings: SailorSettings,
+        broker: Broker,
+        dispatch: Callable[[Delivery], None],
+        abandon: threading.Event,
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.dispatch = dispatch  # hands a delivery to a worker
+        self.abandon = abandon  # shutdown ran out of time: give up what is left
+        self._entries: dict[Key, _Entry] = {}
+        self._untracked: set[int] = set()
+        self.idle = threading.Event()  # nothing in flight (for shutdown)
+        self.idle.set()
+
+    def __len__(self) -> int:
+        return len(self._entries) + len(self._untracked)
+
+    # ---- arrival ---------------------------------------------------------------------------
+
+    def on_delivery(self, delivery: Delivery) -> None:
+        key = protocol.dedupe_key(delivery.properties.headers or {}, delivery.body)
+        entry = self._entries.get(key)
+        if entry is None:
+            self._entries[key] = _Entry(delivery, tracked=True)
+        elif delivery.redelivered and delivery.generation > entry.latest.generation:
+            log.info("a message in flight was delivered again after a reconnect")
+            entry.latest = delivery
+            if entry.outcome is not None:  # already done: settle this delivery now
+                self._settle(key, entry)
+            return
+        else:  # the same messageId twice on one channel: two inputs, both processed
+            self._untracked.add(id(delivery))
+        self.idle.clear()
+        self.dispatch(delivery)
+
+    # ---- publishing ----------------------------------------------------------------------
+
+    def publish_and_wait(self, publication: Publication) -> None:
+        """From a worker: publish now (the events an action emits) and wait for the confirm;
+        raises when it cannot be published."""
+        future: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def done(error: BaseException | None) -> None:
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        self.broker.run_soon(self._publish, publication, 0, done)
+        future.result()
+
+    # ---- completion (called on the I/O thread, for a worker) -------------------------------
+
+    def complete(self, delivery: Delivery, outcome: Outcome) -> None:
+        """Publish the outcome's messages, then settle the delivery."""
+        remaining = [len(outcome.publications)]
+        failed: list[bool] = [False]
+
+        def done(error: BaseException | None) -> None:
+            remaining[0] -= 1
+            if error is not None:
+                failed[0] = True
+            if remaining[0] == 0:
+                final = outcome._replace(ack=False, requeue=False) if failed[0] else outcome
+                self._finish(delivery, final)
+
+        if not outcome.publications:
+            self._finish(delivery, outcome)
+        for publication in outcome.publications:
+            self._publish(publication, 0, done)
+
+    def _publish(
+        self, publication: Publication, attempt: int, done: Callable[[BaseException | None], None]
+    ) -> None:
+        def confirmed(error: BaseException | None) -> None:
+            if error is None:
+                done(None)
+            elif isinstance(error, Unroutable) or self.abandon.is_set():
+                log.error(
+                    "a message to %s could not be published (%s); the input is rejected, so "
+                    "the platform's dead-letter keeps it",
+                    publication.routing_key,
+                    error,
+                )
+                done(error)
+            elif attempt + 1 >= self.settings.amqp_publish_retry_attempts:
+                log.error("publishing to %s failed: %s", publication.routing_key, error)
+                done(error)
+            else:
+                delay = min(
+                    self.settings.amqp_publish_retry_delay * 2**attempt,
+                    self.settings.amqp_publish_max_retry_delay,
+                )
+                log.warning(
+                    "publishing to %s failed (%s); retry %d in %d ms",
+                    publication.routing_key,
+                    error,
+                    attempt + 1,
+                    delay,
+                )
+                headers = {**(publication.properties.headers or {}), "retry": attempt + 1}
+                publication.properties.headers = headers
+                self.broker.call_later(delay / 1000, self._publish, publication, attempt + 1, done)
+
+        self.broker.publish_async(
+            self.settings.publish_messages_to,
+            publication.routing_key,
+            publication.body,
+            publication.properties,
+            confirmed,
+        )
+
+    def _finish(self, delivery: Delivery, outcome: Outcome) -> None:
+        if id(delivery) in self._untracked:
+            self._untracked.discard(id(delivery))
+            if not self.broker.settle_now(delivery, outcome.ack, outcome.requeue):
+                log.warning("the message could not be settled; RabbitMQ will deliver it again")
+            self._check_idle()
+            return
+        key = protocol.dedupe_key(delivery.properties.headers or {}, delivery.body)
+        entry = self._entries[key]
+        entry.outcome = outcome
+        self._settle(key, entry)
+
+    def _settle(self, key: Key, entry: _Entry) -> None:
+        """Exactly one ack or reject, of the newest delivery of the message; if the channel
+        it came on is gone, wait for the redelivery on the new one."""
+        assert entry.outcome is not None
+        if self.broker.settle_now(entry.latest, entry.outcome.ack, entry.outcome.requeue):
+            if entry.timer is not None:
+                entry.timer.cancel()
+            del self._entries[key]
+            self._check_idle()
+        elif entry.timer is None:
+            log.info("settling the message once RabbitMQ delivers it again on the new channel")
+            entry.timer = self.broker.call_later(REDELIVERY_WAIT, self._give_up, key)
+
+    def _give_up(self, key: Key) -> None:
+        if self._entries.pop(key, None) is not None:
+            log.warning("the message was not delivered again here; it is left to RabbitMQ")
+            self._check_idle()
+
+    def _check_idle(self) -> None:
+        if not self._entries and not self._untracked:
+            self.idle.set()
