@@ -43,7 +43,7 @@ class Received(NamedTuple):
 class FlowStep:
     def __init__(self, amqp_url: str, *, return_rebounds: bool = True) -> None:
         self.amqp_url = amqp_url
-        prefix = f"podio-test-{uuid.uuid4().hex[:10]}"
+        prefix = f"podio-flow-{uuid.uuid4().hex[:10]}"
         self.exchange = f"{prefix}_org"
         self.input = f"{prefix}:step_1:messages"
         self.dead = f"{prefix}:step_1:dead"
