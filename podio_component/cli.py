@@ -1,10 +1,12 @@
-"""podio-component: run / verify / describe / emulator / demo / sailor / service."""
+"""podio-component: run / verify / login / credentials / describe / emulator / demo / sailor /
+service."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,9 +52,33 @@ def _fault_arg(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _name_arg(text: str) -> str:
+    from podio_component.signin.store import checked_name
+
+    try:
+        return checked_name(text)
+    except PodioComponentError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _cfg(args: argparse.Namespace) -> Any:
+    """--cfg, with the credential that --credential or PODIO_CREDENTIAL names when cfg names
+    none itself (cfg.secretId, cfg.credential and cfg.oauth win)."""
+    cfg = args.cfg if args.cfg is not None else {}
+    name = args.credential or os.environ.get("PODIO_CREDENTIAL") or None
+    if name is None and args.cfg is None:
+        raise UsageError(f"{args.command} needs --cfg, --credential NAME or PODIO_CREDENTIAL")
+    if name is None or not isinstance(cfg, dict):
+        return cfg
+    named = [cfg.get("secretId"), cfg.get("credential")]
+    if any(isinstance(v, str) and v.strip() for v in named) or cfg.get("oauth") is not None:
+        return cfg
+    return {**cfg, "credential": name}
+
+
 def _run(args: argparse.Namespace) -> int:
     module = importlib.import_module(descriptor.action(args.action)["main"])
-    output = module.process(args.msg, args.cfg)
+    output = module.process(args.msg, _cfg(args))
     print(json.dumps(output, ensure_ascii=False))
     return 0
 
@@ -60,8 +86,35 @@ def _run(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from podio_component.verify_credentials import verify
 
-    print(json.dumps(verify(args.cfg)))
+    print(json.dumps(verify(_cfg(args))))
     return 0
+
+
+def _login(args: argparse.Namespace) -> int:
+    from podio_component.signin import commands
+
+    return commands.login(args)
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    from podio_component.signin import commands
+
+    return commands.credentials(args)
+
+
+def _positive_int_arg(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _timeout_arg(text: str) -> float:
+    from podio_component.settings import seconds
+
+    try:
+        return seconds("--timeout", text, 1, 86_400)
+    except PodioComponentError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _describe(args: argparse.Namespace) -> int:
@@ -111,13 +164,23 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one action on one message, print the output")
     run.add_argument("action", help="action id from component.json, e.g. makeRawRequest")
-    run.add_argument("--cfg", type=_json_arg, required=True, help="step cfg: JSON or @file")
+    run.add_argument("--cfg", type=_json_arg, help="step cfg: JSON or @file")
     run.add_argument("--msg", type=_json_arg, required=True, help="message: JSON or @file")
+    _credential_option(run)
     run.set_defaults(handler=_run)
 
     verify = commands.add_parser("verify", help="check a credential with one cheap call")
-    verify.add_argument("--cfg", type=_json_arg, required=True, help="credential: JSON or @file")
+    verify.add_argument("--cfg", type=_json_arg, help="credential: JSON or @file")
+    _credential_option(verify)
     verify.set_defaults(handler=_verify)
+
+    _login_parser(commands)
+    credentials = commands.add_parser("credentials", help="the local credential store")
+    operations = credentials.add_subparsers(dest="operation", required=True)
+    operations.add_parser("list", help="every stored credential, secrets masked")
+    for operation, text in (("show", "one credential, secrets masked"), ("delete", "forget one")):
+        operations.add_parser(operation, help=text).add_argument("name", type=_name_arg)
+    credentials.set_defaults(handler=_credentials)
 
     describe = commands.add_parser("describe", help="list actions and credential fields")
     describe.set_defaults(handler=_describe)
@@ -154,6 +217,51 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _credential_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--credential",
+        type=_name_arg,
+        help="a credential from the local store (see login); default PODIO_CREDENTIAL; "
+        "used only when cfg names no credential itself",
+    )
+
+
+def _login_parser(commands: Any) -> None:
+    login = commands.add_parser(
+        "login",
+        help="sign in to Podio and keep the credential in the local store",
+        description="Sign in to Podio and save the credential as NAME. Without --client-side, "
+        "--app, --username or --refresh: the server-side (authorization code) flow in a "
+        "browser. The client secret comes from PODIO_CLIENT_SECRET or a prompt.",
+    )
+    login.add_argument("name", type=_name_arg, help="the credential's name in the store")
+    flow = login.add_mutually_exclusive_group()
+    flow.add_argument("--client-side", action="store_true", help="client-side flow: no secret")
+    flow.add_argument("--app", type=_positive_int_arg, metavar="APP_ID", help="app authentication")
+    flow.add_argument("--username", metavar="MAIL", help="username and password")
+    flow.add_argument("--refresh", action="store_true", help="refresh the stored credential now")
+    login.add_argument("--client-id", help="the API key's client id (default PODIO_CLIENT_ID)")
+    login.add_argument("--scope", help="scope to ask for, e.g. 'global:all' (Podio's default)")
+    login.add_argument("--no-browser", action="store_true", help="print the address only")
+    login.add_argument(
+        "--redirect-uri",
+        metavar="URI",
+        help="registered redirect address that resolves to 127.0.0.1, "
+        "e.g. http://localtest.me:8765/callback (default: 127.0.0.1, a free port)",
+    )
+    login.add_argument(
+        "--timeout", type=_timeout_arg, metavar="S", help="how long to wait for the browser (300)"
+    )
+    login.add_argument("--app-token-stdin", action="store_true", help="read the app token")
+    login.add_argument("--password-stdin", action="store_true", help="read the password")
+    login.add_argument(
+        "--save-client-secret",
+        action="store_true",
+        help="keep the client secret with the credential, so it can be refreshed later",
+    )
+    login.set_defaults(handler=_login)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not getattr(args, "runtime", False):  # the runtime logs to stdout, as the platform reads
@@ -166,4 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PodioComponentError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        note = "; nothing was saved" if args.command == "login" else ""
+        print(f"error: {args.command} interrupted{note}", file=sys.stderr)
+        return 130
     return code

@@ -1,7 +1,9 @@
 """Credentials: which token source a step's cfg names, and what each credential shares.
 
-Two token sources today: the platform Secrets API (`cfg.secretId`) and an inline token
-(`cfg.oauth.access_token`). Each credential gets one token source and one requests.Session
+Three token sources, in this order of precedence: the platform Secrets API (`cfg.secretId`),
+a credential in the local store (`cfg.credential`, see `signin`; never under the platform
+runtime) and an inline token (`cfg.oauth.access_token`). Each credential gets one token
+source and one requests.Session
 per process, cached by a key that holds no secret. A token source hands out the current
 token and, when Podio rejects it, replaces it single-flight: one refresh at a time, and
 callers that waited for it share its outcome, success or failure.
@@ -17,19 +19,25 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
-from podio_component import retry_policy
-from podio_component.client import PodioClient, Timeouts, new_session, send
+from podio_component import events, retry_policy
+from podio_component.client import PodioClient, Timeouts, TokenSource, new_session, send
 from podio_component.deadline import Cooldown, Deadline
-from podio_component.errors import CredentialsError, InputError, ReauthenticateError
+from podio_component.errors import (
+    CredentialsError,
+    InputError,
+    PodioComponentError,
+    ReauthenticateError,
+)
 from podio_component.redaction import logger, register_secret
 from podio_component.retry_policy import RetryPolicy
 from podio_component.settings import Environment, RetrySettings, environment
+from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 from podio_component.validation import given_text, parse
 
 log = logger(__name__)
@@ -55,22 +63,89 @@ def checked_token(value: object, where: str) -> str:
 
 
 class InlineToken:
-    """A token given in cfg.oauth (legacy credentials). It cannot be refreshed here."""
+    """A token given in cfg.oauth (legacy credentials).
 
-    def __init__(self, access_token: str) -> None:
-        self._token = access_token
+    Under the platform runtime, a token Podio rejects is refreshed with
+    cfg.oauth.refresh_token and PODIO_CLIENT_ID / PODIO_CLIENT_SECRET, and the new token
+    response goes to the platform (`updateKeys`), which persists it. The new token is kept
+    in this process either way, since Podio may already have retired the old refresh token.
+    Outside the runtime nothing could persist a rotated token, so no refresh is tried.
+    """
+
+    def __init__(self, oauth: Mapping[str, Any], env: Environment) -> None:
+        self._token = checked_token(oauth.get("access_token"), "cfg.oauth")
+        refresh_token = oauth.get("refresh_token")
+        register_secret(refresh_token)
+        self._refresh_token = refresh_token if isinstance(refresh_token, str) else None
+        self._env = env
+        self._lock = threading.Lock()
+        self._failure: _Failure | None = None
 
     def token(self, deadline: Deadline) -> str:
         return self._token
 
-    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
-        raise ReauthenticateError(
-            "Podio rejected the access token in cfg.oauth (HTTP 401) and an inline token "
-            "cannot be refreshed by the component; re-authenticate this credential"
-        )
-
     def stored_fields(self, deadline: Deadline) -> Mapping[str, Any]:
         return {}
+
+    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
+        with self._lock:  # single flight, as for a platform secret
+            if self._token != rejected:
+                return self._token
+            failure = self._failure
+            if failure is not None and failure.rejected == rejected and failure.at >= sent_at:
+                raise failure.error
+            try:
+                return self._replace(deadline)
+            except CredentialsError as exc:
+                self._failure = _Failure(rejected, time.monotonic(), exc)
+                raise
+
+    def _replace(self, deadline: Deadline) -> str:
+        rejected = "Podio rejected the access token in cfg.oauth (HTTP 401)"
+        if not events.in_runtime():
+            raise ReauthenticateError(
+                f"{rejected}; it is refreshed only under the platform runtime, which can keep "
+                "the new one: re-authenticate this credential (outside the platform, sign in "
+                "with `podio-component login NAME` and use --credential NAME)"
+            )
+        env = self._env
+        missing = [
+            name
+            for name, value in (
+                ("cfg.oauth.refresh_token", self._refresh_token),
+                ("the PODIO_CLIENT_ID environment variable", env.client_id),
+                ("the PODIO_CLIENT_SECRET environment variable", env.client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ReauthenticateError(
+                f"{rejected}; refreshing it needs {' and '.join(missing)}; set them, or "
+                "re-authenticate this credential"
+            )
+        assert self._refresh_token is not None and env.client_id is not None
+        endpoint = TokenEndpoint(env, env.client_id, env.client_secret)
+        try:
+            response = endpoint.grant(
+                "the refresh token in cfg.oauth",
+                {"grant_type": "refresh_token", "refresh_token": self._refresh_token},
+                deadline,
+            )
+        except GrantRefused as exc:
+            raise ReauthenticateError(f"{exc.message}; re-authenticate this credential") from None
+        self._token = checked_token(response.get("access_token"), "Podio's token response")
+        self._refresh_token = response.get("refresh_token") or self._refresh_token
+        log.info("refreshed the inline token in cfg.oauth; handing it to the platform")
+        try:
+            events.update_keys({"oauth": response})
+        except PodioComponentError as exc:
+            raise CredentialsError(
+                "Podio issued a new token for cfg.oauth (its refresh token may have been "
+                f"replaced too), but the platform did not store it: {exc.message}. This "
+                "process keeps using the new token; if the platform restarts the step with "
+                "the old one, re-authenticate the credential"
+            ) from None
+        return self._token
 
 
 class _Failure(NamedTuple):
@@ -228,11 +303,16 @@ class _Transient(CredentialsError):
     """A Secrets API failure worth another try: no answer, or a 5xx."""
 
 
+class CredentialTokens(TokenSource, Protocol):
+    def stored_fields(self, deadline: Deadline) -> Mapping[str, Any]:
+        """Credential fields kept with the token (a platform secret's retry settings)."""
+
+
 class Credential(NamedTuple):
     """What one credential shares in the process: its token source, its Session and its
     rate-limit cooldown."""
 
-    tokens: InlineToken | PlatformSecret
+    tokens: CredentialTokens
     session: requests.Session
     cooldown: Cooldown
 
@@ -267,12 +347,12 @@ def forget_credentials() -> None:
 
 def _token_source(
     cfg: Mapping[str, Any], env: Environment
-) -> tuple[CredentialKey, Callable[[], InlineToken | PlatformSecret]]:
+) -> tuple[CredentialKey, Callable[[], CredentialTokens]]:
     secret_id = given_text(cfg.get("secretId"))
     if secret_id is not None:
         if not isinstance(secret_id, str):
             raise InputError("cfg.secretId", "expected a string", secret_id)
-        key = (
+        key: CredentialKey = (
             "secret",
             env.platform_api_uri or "",
             env.workspace_id or "",
@@ -281,17 +361,36 @@ def _token_source(
             secret_id,
         )
         return key, lambda: PlatformSecret(secret_id, env)
+    name = given_text(cfg.get("credential"))
+    if name is not None:
+        return _stored(name, env)
     oauth = cfg.get("oauth")
     if oauth is not None and not isinstance(oauth, Mapping):
         raise InputError("cfg.oauth", "expected an object holding access_token")
     raw_token = oauth.get("access_token") if oauth is not None else None
     if not isinstance(raw_token, str) or not raw_token.strip():
         raise CredentialsError(
-            "no credential: cfg has neither secretId nor oauth.access_token; "
+            "no credential: cfg has no secretId, credential or oauth.access_token; "
             "select a Podio credential for this step"
         )
-    token = raw_token.strip()
-    return ("inline", _fingerprint(token)), lambda: InlineToken(checked_token(token, "cfg.oauth"))
+    assert oauth is not None
+    checked_token(raw_token, "cfg.oauth")
+    return ("inline", _fingerprint(raw_token.strip())), lambda: InlineToken(oauth, env)
+
+
+def _stored(name: object, env: Environment) -> tuple[CredentialKey, Callable[[], CredentialTokens]]:
+    if events.in_runtime():
+        raise CredentialsError(
+            "cfg.credential names a credential in a local store, which the platform runtime "
+            "never reads; select a platform credential (secretId) for this step"
+        )
+    from podio_component.signin.store import CredentialStore, checked_name
+    from podio_component.signin.stored_token import StoredToken
+
+    checked = checked_name(name, "cfg.credential")
+    store = CredentialStore.from_environment(env)
+    key = ("stored", str(store.directory), env.api_url, checked)
+    return key, lambda: StoredToken(store, checked, env)
 
 
 def _fingerprint(secret: str) -> str:

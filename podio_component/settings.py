@@ -106,7 +106,9 @@ _SECONDS = {
     "read_timeout": ("PODIO_READ_TIMEOUT", 0.001, 3600),
     "max_retry_wait": ("PODIO_MAX_RETRY_WAIT", 0, 3600),
     "deadline": ("PODIO_DEADLINE", 0.001, 3600),
+    "refresh_margin": ("PODIO_REFRESH_MARGIN", 0, 86_400),
 }
+DEFAULT_AUTHORIZE_URL = "https://podio.com/oauth/authorize"
 
 
 class Environment(BaseModel):
@@ -120,6 +122,11 @@ class Environment(BaseModel):
     max_retry_wait: float = Field(60.0, alias="PODIO_MAX_RETRY_WAIT")
     deadline: float = Field(300.0, alias="PODIO_DEADLINE")
     max_output_bytes: int = Field(10 * 1024 * 1024, alias="PODIO_MAX_OUTPUT_BYTES")
+    refresh_margin: float = Field(300.0, alias="PODIO_REFRESH_MARGIN")
+    authorize_url: str = Field(DEFAULT_AUTHORIZE_URL, alias="PODIO_AUTHORIZE_URL")
+    client_id: str | None = Field(None, alias="PODIO_CLIENT_ID")
+    client_secret: str | None = Field(None, alias="PODIO_CLIENT_SECRET", repr=False)
+    credentials_dir: str | None = Field(None, alias="PODIO_CREDENTIALS_DIR")
     platform_api_uri: str | None = Field(None, alias="ELASTICIO_API_URI")
     platform_username: str | None = Field(None, alias="ELASTICIO_API_USERNAME")
     platform_api_key: str | None = Field(None, alias="ELASTICIO_API_KEY", repr=False)
@@ -129,6 +136,11 @@ class Environment(BaseModel):
     @classmethod
     def _api_url(cls, value: str) -> str:
         return checked_base_url("PODIO_API_URL", value)
+
+    @field_validator("authorize_url", mode="before")
+    @classmethod
+    def _authorize_url(cls, value: str) -> str:
+        return checked_base_url("PODIO_AUTHORIZE_URL", value)
 
     @field_validator(*_SECONDS, mode="before")
     @classmethod
@@ -146,9 +158,9 @@ class Environment(BaseModel):
     def _platform_uri(cls, value: str | None) -> str | None:
         return value.strip().rstrip("/") if value else None
 
-    @field_validator("platform_api_key")
+    @field_validator("platform_api_key", "client_secret")
     @classmethod
-    def _api_key(cls, value: str | None) -> str | None:
+    def _secret(cls, value: str | None) -> str | None:
         register_secret(value)
         return value
 

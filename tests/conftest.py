@@ -15,7 +15,8 @@ from podio_component import deadline, retry_policy
 from podio_component.credentials import forget_credentials
 from podio_component.emulator import Emulator
 from podio_component.emulator.flow import FlowStep
-from podio_component.settings import ENVIRONMENT_NAMES, reload_environment
+from podio_component.settings import ENVIRONMENT_NAMES, environment, reload_environment
+from podio_component.signin.store import CredentialStore, StoredCredential
 from tests import broker
 from tests.sailors import Sailor
 
@@ -35,10 +36,12 @@ SetEnv = Callable[[str, str], None]
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with no component environment and no cached credentials."""
-    for name in (*ENVIRONMENT_NAMES, "LOG_LEVEL", "HTTPS_PROXY", "https_proxy"):
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test starts with no component environment, no cached credentials and an empty
+    credential store of its own (never the user's)."""
+    for name in (*ENVIRONMENT_NAMES, "LOG_LEVEL", "HTTPS_PROXY", "https_proxy", "PODIO_CREDENTIAL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PODIO_CREDENTIALS_DIR", str(tmp_path / "credentials"))
     reload_environment()
     forget_credentials()
     yield
@@ -140,6 +143,39 @@ def start_sailor(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Sailor]]
         if sailor.process.poll() is None:
             sailor.process.kill()
             sailor.process.wait(10)
+
+
+@pytest.fixture
+def store() -> CredentialStore:
+    """The test's own local credential store (PODIO_CREDENTIALS_DIR)."""
+    return CredentialStore.from_environment(environment())
+
+
+def save_credential(
+    store: CredentialStore,
+    emulator: Emulator,
+    name: str = "work",
+    *,
+    expires_in: float = 28_800,
+    keep_secret: bool = True,
+    mail: str | None = None,
+) -> StoredCredential:
+    """A credential signed in at the emulator and kept in the store, as `login` keeps it;
+    `expires_in` sets how long the store believes it has left."""
+    token = emulator.issue_token(mail)
+    now = time.time()
+    credential = StoredCredential(
+        name=name,
+        grant="password",
+        api_url=emulator.podio_url,
+        client_id=emulator.client_id,
+        client_secret=emulator.platform.client_secret if keep_secret else None,
+        token=token,
+        expires_at=now + expires_in,
+        obtained_at=now,
+    )
+    store.save(credential)
+    return credential
 
 
 def refused() -> requests.ConnectionError:

@@ -314,7 +314,7 @@ def test_a_refused_url_is_echoed_shortened(mocked: responses.RequestsMock) -> No
 
 
 def test_missing_credentials_are_a_clear_error(mocked: responses.RequestsMock) -> None:
-    with pytest.raises(CredentialsError, match=r"neither secretId nor oauth\.access_token"):
+    with pytest.raises(CredentialsError, match=r"no secretId, credential or oauth\.access_token"):
         run({"retries": "1"})
     assert len(mocked.calls) == 0
 

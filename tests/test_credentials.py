@@ -62,7 +62,7 @@ def test_a_secret_id_is_trimmed_and_a_blank_one_counts_as_absent(
     mocked.get(f"{API}/item/1", json={})
     run({"secretId": " s1\n"})
     assert mocked.calls[0].request.url == SECRET_URL
-    with pytest.raises(CredentialsError, match="neither secretId nor oauth"):
+    with pytest.raises(CredentialsError, match="no secretId, credential or oauth"):
         run({"secretId": "   "})
 
 

@@ -253,6 +253,58 @@ def test_keys_the_platform_refuses_fail_the_message(
     assert "account-1" not in emulator.platform.accounts
 
 
+def legacy_step(emulator: Emulator, flow: FlowStep, retry_attempts: str = "3") -> dict[str, str]:
+    """A step with legacy inline credentials whose token Podio no longer accepts, and the
+    API key's client id and secret in the component's environment."""
+    token = emulator.issue_token()
+    emulator.world.expire_all_tokens()
+    oauth = {"access_token": token["access_token"], "refresh_token": token["refresh_token"]}
+    return runtime_env(
+        emulator,
+        flow,
+        {"_account": "account-1", "oauth": oauth, "retries": "0"},
+        PODIO_CLIENT_ID=emulator.client_id,
+        PODIO_CLIENT_SECRET=emulator.platform.client_secret,
+        ELASTICIO_API_REQUEST_RETRY_ATTEMPTS=retry_attempts,
+    )
+
+
+def test_a_rejected_inline_token_is_refreshed_and_persisted_with_update_keys(
+    emulator: Emulator, flow: FlowStep, start_sailor: Start
+) -> None:
+    sailor = running(start_sailor, legacy_step(emulator, flow))
+    flow.publish({"method": "GET", "url": "/user/status"})
+    flow.publish({"method": "GET", "url": "/user/status"})
+    outputs = flow.take("data", 2)
+    assert [flow.decrypt(o)["body"]["statusCode"] for o in outputs] == [200, 200]
+    keys = emulator.platform.accounts["account-1"]["oauth"]
+    assert set(keys) >= {"access_token", "refresh_token", "expires_in", "token_type"}
+    assert emulator.log.count("POST", "/oauth/token") == 1  # the second used the new token
+    assert emulator.log.count("GET", "/user/status") == 3
+    for secret in (keys["access_token"], keys["refresh_token"], emulator.platform.client_secret):
+        assert secret not in sailor.text()
+
+
+def test_new_keys_the_platform_refuses_fail_the_message_and_the_token_is_kept(
+    emulator: Emulator, flow: FlowStep, start_sailor: Start
+) -> None:
+    running(start_sailor, legacy_step(emulator, flow, retry_attempts="0"))
+    emulator.faults.add("PUT", "/v1/accounts/*", Fault(status=400))
+    flow.publish({"method": "GET", "url": "/user/status"})
+    (error,) = flow.take("error")
+    details = flow.cipher.decrypt(json.loads(error.body)["error"].encode(), 1)
+    assert details["message"].startswith(
+        "Podio issued a new token for cfg.oauth (its refresh token may have been replaced "
+        "too), but the platform did not store it: the platform did not store the new keys: "
+        "could not update keys: the platform API answered HTTP 400. This process keeps using "
+        "the new token"
+    )
+    flow.publish({"method": "GET", "url": "/user/status"})
+    (output,) = flow.take("data")
+    assert flow.decrypt(output)["body"]["statusCode"] == 200
+    assert emulator.log.count("POST", "/oauth/token") == 1
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

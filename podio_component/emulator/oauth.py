@@ -28,6 +28,7 @@ class OAuth:
         self.access_tokens: dict[str, Grant] = {}
         self.refresh_tokens: dict[str, Grant] = {}
         self.codes: dict[str, tuple[str, str, int]] = {}  # code -> client, redirect_uri, user
+        self.nonces: dict[str, Grant] = {}  # two-factor sign-ins waiting for their code
 
     def check_client(self, client_id: str, client_secret: str) -> None:
         client = self.directory.clients.get(client_id)
@@ -83,7 +84,12 @@ class OAuth:
                     str(user["password"]), text.get("password", "")
                 ):
                     raise ApiError(400, "invalid_client", "invalid_auth")
-                return self.issue_tokens(Grant("user", user["user_id"], client_id, scope))
+                grant = Grant("user", user["user_id"], client_id, scope)
+                if user.get("otp"):  # two-factor: the one-time code completes it at /mfa/verify
+                    nonce = secrets.token_hex(16)
+                    self.nonces[nonce] = grant
+                    return {"server_nonce": nonce}
+                return self.issue_tokens(grant)
             if grant_type == "app":
                 app_id = text.get("app_id", "")
                 app = self.directory.apps.get(int(app_id)) if app_id.isdigit() else None
@@ -95,6 +101,19 @@ class OAuth:
                     Grant("app", app["app_id"], client_id, f"app:{app['app_id']}:all")
                 )
         raise ApiError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
+
+    def verify_second_factor(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """POST /mfa/verify: the nonce from a password grant plus the user's one-time code."""
+        text = _text_params(params)
+        with self.lock:
+            grant = self.nonces.get(text.get("nonce", ""))
+            if grant is None:
+                raise ApiError(400, "nonce_validation_error", "invalid or expired nonce")
+            otp = str(self.directory.users[grant.ref_id]["otp"])
+            if not secrets.compare_digest(otp, text.get("otp", "")):
+                raise ApiError(400, "invalid_second_factor", "the one-time code is wrong")
+            del self.nonces[text["nonce"]]
+            return self.issue_tokens(grant)
 
     def new_code(self, client_id: str, redirect_uri: str, user_id: int) -> str:
         with self.lock:

@@ -25,6 +25,7 @@ ROUTES = Map(
         Rule("/oauth/authorize", endpoint="authorize", methods=["GET", "POST"]),
         Rule("/oauth/token", endpoint="token", methods=["POST"]),
         Rule("/oauth/token/v2", endpoint="token_v2", methods=["POST"]),
+        Rule("/mfa/verify", endpoint="mfa_verify", methods=["POST"]),
         Rule("/user", endpoint="user", methods=["GET"]),
         Rule("/user/status", endpoint="user_status", methods=["GET"]),
         Rule("/org", endpoint="orgs", methods=["GET"]),
@@ -102,6 +103,7 @@ class PodioApp:
             "authorize": self.authorize,
             "token": self.token,
             "token_v2": self.token_v2,
+            "mfa_verify": self.mfa_verify,
         }
         self.api_handlers: dict[str, ApiHandler] = {
             "user": self.user,
@@ -149,16 +151,15 @@ class PodioApp:
     # ---- OAuth -------------------------------------------------------------------------
 
     def token(self, request: Request) -> Response:
-        if request.mimetype == "application/json":
-            params = _json_object(request)
-        else:
-            params = dict(request.form.items())
-        return self._grant(request, params)
+        return self._grant(request, _form_or_json(request))
 
     def token_v2(self, request: Request) -> Response:
         if request.mimetype != "application/json":
             raise ApiError(400, "invalid_value", "Invalid value null (null): must be object")
         return self._grant(request, _json_object(request))
+
+    def mfa_verify(self, request: Request) -> Response:
+        return json_response(self.world.oauth.verify_second_factor(_form_or_json(request)))
 
     def _grant(self, request: Request, params: dict[str, Any]) -> Response:
         client_id, client_secret = client_credentials(request, params)
@@ -254,6 +255,12 @@ def _json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_value", "Invalid value: must be object")
     return body
+
+
+def _form_or_json(request: Request) -> dict[str, Any]:
+    if request.mimetype == "application/json":
+        return _json_object(request)
+    return dict(request.form.items())
 
 
 def _default_error(status: int) -> str:

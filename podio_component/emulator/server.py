@@ -113,6 +113,15 @@ class Emulator:
             "ELASTICIO_WORKSPACE_ID": self.platform.workspace_id,
         }
 
+    def sign_in_environment(self) -> dict[str, str]:
+        """The variables for `podio-component login` against this emulator."""
+        return {
+            "PODIO_API_URL": self.podio_url,
+            "PODIO_AUTHORIZE_URL": f"{self.podio_url}/oauth/authorize",
+            "PODIO_CLIENT_ID": self.client_id,
+            "PODIO_CLIENT_SECRET": self.platform.client_secret,
+        }
+
 
 def parse_fault_option(text: str) -> tuple[str, str, list[Fault]]:
     """'GET /item/* 503,drop,delay:2,drip:0.5,truncate,malformed,pass' -> method, pattern,
@@ -158,10 +167,7 @@ def serve_forever(
                 "environment": emulator.environment(),
                 "cfg_with_secret": {"secretId": secret_id},
                 "cfg_with_inline_token": {"oauth": {"access_token": token["access_token"]}},
-                "oauth_client": {
-                    "client_id": emulator.client_id,
-                    "client_secret": emulator.platform.client_secret,
-                },
+                "sign_in_environment": emulator.sign_in_environment(),
             },
             indent=2,
         )
