@@ -252,8 +252,12 @@ def _login_parser(commands: Any) -> None:
     login.add_argument(
         "--timeout", type=_timeout_arg, metavar="S", help="how long to wait for the browser (300)"
     )
-    login.add_argument("--app-token-stdin", action="store_true", help="read the app token")
-    login.add_argument("--password-stdin", action="store_true", help="read the password")
+    login.add_argument(
+        "--app-token-stdin", action="store_true", help="read the app token from standard input"
+    )
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     login.add_argument(
         "--save-client-secret",
         action="store_true",

@@ -262,9 +262,11 @@ def test_client_side_flow_needs_no_secret_and_says_it_cannot_be_refreshed(
     assert answer.status_code == 200 and "You can close this tab" in answer.text
     code, out, err = login.finish()
     assert code == 0, err
-    assert json.loads(out)["renewal"] == (
-        "sign in again when it expires (Podio offers no refresh for this flow)"
+    summary = json.loads(out)
+    assert summary["renewal"] == (
+        "sign in again before it expires: Podio offers no refresh for this flow"
     )
+    assert summary["refresh_token"] is None
     saved = stored_file(store, "browser")
     assert saved["grant"] == "client_side"
     assert "refresh_token" not in saved["token"]

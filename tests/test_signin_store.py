@@ -138,6 +138,13 @@ def test_a_corrupt_file_is_a_clear_error_and_is_left_alone(
     assert path.read_bytes() == content
 
 
+def test_something_other_than_a_file_is_refused(store: CredentialStore) -> None:
+    (store.directory / "work.json").mkdir(parents=True)
+    os.chmod(store.directory, 0o700)
+    with pytest.raises(CredentialsError, match=r"work\.json is not a regular file; refused"):
+        store.load("work")
+
+
 def test_a_file_renamed_to_another_name_is_refused(
     store: CredentialStore, emulator: Emulator
 ) -> None:

@@ -100,7 +100,7 @@ class StoredCredential(BaseModel):
         left = self.expires_in()
         ref = self.token.get("ref")
         if self.grant == "client_side":
-            renewal = "sign in again when it expires (Podio offers no refresh for this flow)"
+            renewal = "sign in again before it expires: Podio offers no refresh for this flow"
         elif self.refresh_token and self.client_secret:
             renewal = "refreshed automatically"
         elif self.refresh_token:
@@ -201,9 +201,16 @@ class CredentialStore:
             if exc.errno == errno.ELOOP:
                 raise CredentialsError(f"{path} is a symbolic link; refused") from None
             raise CredentialsError(f"cannot read {path} ({exc.strerror})") from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise CredentialsError(f"{path} is not a regular file; refused")
         with os.fdopen(fd, "rb") as file:
-            _check_private(path, os.fstat(fd), "600")
-            content = file.read()
+            _check_private(path, info, "600")
+            try:
+                content = file.read()
+            except OSError as exc:
+                raise CredentialsError(f"cannot read {path} ({exc.strerror})") from None
         try:
             data = json.loads(content)
             credential = StoredCredential.model_validate(data)
