@@ -81,9 +81,16 @@ def login(args: argparse.Namespace) -> int:
     client_id = args.client_id or env.client_id
     if not client_id:
         raise UsageError("login needs the API key's client id: --client-id ID or PODIO_CLIENT_ID")
+    browser = flows.Browser(  # checked before any prompt
+        checked_redirect(args.redirect_uri),
+        args.scope,
+        not args.no_browser,
+        args.timeout or DEFAULT_TIMEOUT,
+        terminal,
+    )
     asked_at = time.time()
     secret = None if args.client_side else _client_secret(env, terminal)
-    token = _sign_in(args, env, client_id, secret, terminal)
+    token = _sign_in(args, env, client_id, secret, browser, terminal)
     credential = StoredCredential(
         name=args.name,
         grant=_grant(args),
@@ -106,18 +113,11 @@ def _sign_in(
     env: Environment,
     client_id: str,
     secret: str | None,
+    browser: flows.Browser,
     terminal: ConsoleTerminal,
 ) -> dict[str, Any]:
     if args.client_side:
-        return flows.client_side(
-            client_id,
-            env,
-            checked_redirect(args.redirect_uri),
-            scope=args.scope,
-            open_browser=not args.no_browser,
-            timeout=args.timeout or DEFAULT_TIMEOUT,
-            terminal=terminal,
-        )
+        return flows.client_side(client_id, env, browser)
     endpoint = TokenEndpoint(env, client_id, secret)
     if args.app is not None:
         app_token = terminal.secret(
@@ -138,15 +138,7 @@ def _sign_in(
                 "one-time code from your authenticator", from_stdin=False, otherwise=""
             ),
         )
-    return flows.server_side(
-        endpoint,
-        env,
-        checked_redirect(args.redirect_uri),
-        scope=args.scope,
-        open_browser=not args.no_browser,
-        timeout=args.timeout or DEFAULT_TIMEOUT,
-        terminal=terminal,
-    )
+    return flows.server_side(endpoint, env, browser)
 
 
 def _grant(args: argparse.Namespace) -> Any:

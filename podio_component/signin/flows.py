@@ -7,7 +7,7 @@ import os
 import sys
 import webbrowser
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode
 
 from podio_component.deadline import Deadline
@@ -25,20 +25,19 @@ class Terminal(Protocol):
         """Pass every line the person types to handle, and show what it answers."""
 
 
-def server_side(
-    endpoint: TokenEndpoint,
-    env: Environment,
-    redirect: Redirect,
-    *,
-    scope: str | None,
-    open_browser: bool,
-    timeout: float,
-    terminal: Terminal,
-) -> dict[str, Any]:
+class Browser(NamedTuple):
+    """How a browser sign-in reaches the person and comes back."""
+
+    redirect: Redirect
+    scope: str | None
+    open_browser: bool
+    timeout: float
+    terminal: Terminal
+
+
+def server_side(endpoint: TokenEndpoint, env: Environment, browser: Browser) -> dict[str, Any]:
     """The authorization-code flow: the browser comes back with a code, exchanged once."""
-    answer, redirect_uri = _authorize(
-        env, endpoint.client_id, redirect, "code", scope, open_browser, timeout, terminal
-    )
+    answer, redirect_uri = _authorize(env, endpoint.client_id, "code", browser)
     params = {
         "grant_type": "authorization_code",
         "code": answer.get("code", ""),
@@ -47,21 +46,10 @@ def server_side(
     return endpoint.grant("the authorization code", params, Deadline(env.deadline))
 
 
-def client_side(
-    client_id: str,
-    env: Environment,
-    redirect: Redirect,
-    *,
-    scope: str | None,
-    open_browser: bool,
-    timeout: float,
-    terminal: Terminal,
-) -> dict[str, Any]:
+def client_side(client_id: str, env: Environment, browser: Browser) -> dict[str, Any]:
     """The client-side flow: the token itself comes back in the address's fragment. It
     needs no client secret, and Podio offers no refresh for it."""
-    answer, _ = _authorize(
-        env, client_id, redirect, "token", scope, open_browser, timeout, terminal
-    )
+    answer, _ = _authorize(env, client_id, "token", browser)
     expires_in = answer.get("expires_in", "")
     if not answer.get("access_token") or not expires_in.isdigit():
         raise CredentialsError("the browser's answer holds no access token and expiry")
@@ -104,35 +92,29 @@ def password(
 
 
 def _authorize(
-    env: Environment,
-    client_id: str,
-    redirect: Redirect,
-    response_type: str,
-    scope: str | None,
-    open_browser: bool,
-    timeout: float,
-    terminal: Terminal,
+    env: Environment, client_id: str, response_type: str, browser: Browser
 ) -> tuple[dict[str, str], str]:
-    with CallbackServer(redirect, fragment=response_type == "token") as server:
+    terminal = browser.terminal
+    with CallbackServer(browser.redirect, fragment=response_type == "token") as server:
         query = {
             "client_id": client_id,
             "redirect_uri": server.redirect_uri,
             "response_type": response_type,
             "state": server.state,
         }
-        if scope:
-            query["scope"] = scope
+        if browser.scope:
+            query["scope"] = browser.scope
         url = f"{env.authorize_url}?{urlencode(query)}"
         terminal.say("Sign in to Podio in a browser at this address:")
         terminal.say(url)
-        if open_browser and _graphical_browser_likely():
+        if browser.open_browser and _graphical_browser_likely():
             webbrowser.open(url)
         terminal.say(
-            f"Waiting up to {timeout:g} s for the browser. If it cannot reach this machine, "
-            "paste the address it ended on here and press Enter."
+            f"Waiting up to {browser.timeout:g} s for the browser. If it cannot reach this "
+            "machine, paste the address it ended on here and press Enter."
         )
         terminal.watch_pastes(lambda line: server.offer_pasted(line).text)
-        answer = server.wait(timeout)
+        answer = server.wait(browser.timeout)
     if "error" in answer:
         reason = answer.get("error_description") or answer.get("error_reason") or ""
         raise CredentialsError(
