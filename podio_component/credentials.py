@@ -374,7 +374,6 @@ def _token_source(
             "select a Podio credential for this step"
         )
     assert oauth is not None
-    checked_token(raw_token, "cfg.oauth")
     return ("inline", _fingerprint(raw_token.strip())), lambda: InlineToken(oauth, env)
 
 
