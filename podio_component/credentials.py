@@ -3,10 +3,9 @@
 Three token sources, in this order of precedence: the platform Secrets API (`cfg.secretId`),
 a credential in the local store (`cfg.credential`, see `signin`; never under the platform
 runtime) and an inline token (`cfg.oauth.access_token`). Each credential gets one token
-source and one requests.Session
-per process, cached by a key that holds no secret. A token source hands out the current
-token and, when Podio rejects it, replaces it single-flight: one refresh at a time, and
-callers that waited for it share its outcome, success or failure.
+source and one requests.Session per process, cached by a key that holds no secret. A token
+source hands out the current token and, when Podio rejects it, replaces it single-flight:
+one refresh at a time, and callers that waited for it share its outcome, success or failure.
 """
 
 from __future__ import annotations
