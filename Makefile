@@ -12,6 +12,7 @@ $(BIN)/podio-component: pyproject.toml podio_component/__init__.py
 	touch $@
 
 demo: $(BIN)/podio-component
+	$(BIN)/python -m tests.broker
 	$(BIN)/podio-component demo
 
 lint: $(BIN)/podio-component

@@ -136,3 +136,21 @@ def test_a_bug_inside_an_action_is_not_disguised_as_a_clear_error(
     monkeypatch.setattr(make_raw_request, "process", buggy)
     with pytest.raises(KeyError):
         command.main(["run", "makeRawRequest", "--cfg", "{}", "--msg", "{}"])
+
+
+def test_the_demo_runs_every_part_through_the_broker(amqp_url: str) -> None:
+    done = cli("demo", env={"AMQP_URL": amqp_url})
+    assert done.returncode == 0, done.stderr
+    assert "the runtime answered on" in done.stdout
+    assert "with HTTP 200 for 'Demo deal'" in done.stdout
+
+
+def test_the_demo_without_a_broker_fails_with_the_command_that_starts_one() -> None:
+    done = cli("demo", env={"AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"})
+    assert done.returncode == 1
+    assert done.stdout == ""  # it fails before it starts
+    assert done.stderr.endswith(
+        "error: the demo ends by running the step on RabbitMQ, and none answers at "
+        "amqp://guest:guest@127.0.0.1:1/: start one with `sudo rabbitmq-server -detached` "
+        "(install it first with `sudo apt-get install -y rabbitmq-server`), or set AMQP_URL\n"
+    )

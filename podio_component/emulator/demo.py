@@ -1,5 +1,5 @@
 """`podio-component demo`: Make Raw Request through the real code path against the emulator,
-then, when a RabbitMQ broker answers, one message through the platform runtime."""
+then one message through the platform runtime on RabbitMQ (AMQP_URL)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from podio_component.emulator.faults import Fault
 from podio_component.emulator.flow import FlowStep
 from podio_component.emulator.model import rate_limit_text
 from podio_component.emulator.server import Emulator
+from podio_component.errors import PodioComponentError
 from podio_component.settings import reload_environment
 
 RATE_LIMITED = {"error": "rate_limit", "error_description": rate_limit_text(1)}
@@ -37,6 +38,23 @@ def _step(title: str, cfg: dict[str, Any], body: dict[str, Any]) -> dict[str, An
 
 
 def run_demo() -> int:
+    amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    try:  # checked first: a demo that cannot finish should not start
+        flow = FlowStep(amqp_url).declare()
+    except pika.exceptions.AMQPError:
+        raise PodioComponentError(
+            f"the demo ends by running the step on RabbitMQ, and none answers at {amqp_url}: "
+            "start one with `sudo rabbitmq-server -detached` (install it first with "
+            "`sudo apt-get install -y rabbitmq-server`), or set AMQP_URL"
+        ) from None
+    try:
+        _run(flow)
+    finally:
+        flow.delete()
+    return 0
+
+
+def _run(flow: FlowStep) -> None:
     with Emulator() as emulator:
         os.environ.update(emulator.environment())
         reload_environment()
@@ -75,22 +93,14 @@ def run_demo() -> int:
             f"\nRecovered after {recovered['body']['attempts']} attempts; "
             f"the emulator saw {reads} reads of /item/{item_id}, the first read included."
         )
-        _through_rabbitmq(emulator, cfg, item_id)
-    return 0
+        _through_rabbitmq(emulator, cfg, item_id, flow)
 
 
-def _through_rabbitmq(emulator: Emulator, cfg: dict[str, Any], item_id: int) -> None:
+def _through_rabbitmq(
+    emulator: Emulator, cfg: dict[str, Any], item_id: int, flow: FlowStep
+) -> None:
     """One message through `podio-component sailor`, the way the platform runs the step."""
-    amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    print(f"\n== The platform runtime: one message through RabbitMQ at {amqp_url}")
-    try:
-        flow = FlowStep(amqp_url).declare()
-    except pika.exceptions.AMQPError:
-        print(
-            "No RabbitMQ answers there, so this part is skipped (start one with "
-            "`rabbitmq-server -detached`, or set AMQP_URL)."
-        )
-        return
+    print(f"\n== The platform runtime: one message through RabbitMQ at {flow.amqp_url}")
     env = {**os.environ, **flow.container_environment(emulator, cfg), "LOG_LEVEL": "warn"}
     with tempfile.TemporaryFile() as log:
         sailor = subprocess.Popen(
@@ -110,4 +120,3 @@ def _through_rabbitmq(emulator: Emulator, cfg: dict[str, Any], item_id: int) -> 
         finally:
             sailor.terminate()
             sailor.wait(30)
-            flow.delete()
