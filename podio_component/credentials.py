@@ -61,7 +61,41 @@ def checked_token(value: object, where: str) -> str:
     return token
 
 
-class InlineToken:
+class _Failure(NamedTuple):
+    rejected: str
+    at: float
+    error: CredentialsError
+
+
+class _SingleFlight:
+    """Replaces a token Podio rejected, one caller at a time. Callers that waited share the
+    outcome, a refusal as much as a new token, until a request sent after the refusal is
+    rejected again."""
+
+    _token: str | None
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failure: _Failure | None = None
+
+    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
+        with self._lock:
+            if self._token is not None and self._token != rejected:
+                return self._token  # another caller already replaced it
+            failure = self._failure
+            if failure is not None and failure.rejected == rejected and failure.at >= sent_at:
+                raise failure.error  # refused since this request was sent: nothing new to try
+            try:
+                return self._replace(rejected, deadline)
+            except CredentialsError as exc:
+                self._failure = _Failure(rejected, time.monotonic(), exc)
+                raise
+
+    def _replace(self, rejected: str, deadline: Deadline) -> str:
+        raise NotImplementedError
+
+
+class InlineToken(_SingleFlight):
     """A token given in cfg.oauth (legacy credentials).
 
     Under the platform runtime, a token Podio rejects is refreshed with
@@ -71,14 +105,15 @@ class InlineToken:
     Outside the runtime nothing could persist a rotated token, so no refresh is tried.
     """
 
+    _token: str
+
     def __init__(self, oauth: Mapping[str, Any], env: Environment) -> None:
         self._token = checked_token(oauth.get("access_token"), "cfg.oauth")
         refresh_token = oauth.get("refresh_token")
         register_secret(refresh_token)
         self._refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self._env = env
-        self._lock = threading.Lock()
-        self._failure: _Failure | None = None
+        super().__init__()
 
     def token(self, deadline: Deadline) -> str:
         return self._token
@@ -86,24 +121,11 @@ class InlineToken:
     def stored_fields(self, deadline: Deadline) -> Mapping[str, Any]:
         return {}
 
-    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
-        with self._lock:  # single flight, as for a platform secret
-            if self._token != rejected:
-                return self._token
-            failure = self._failure
-            if failure is not None and failure.rejected == rejected and failure.at >= sent_at:
-                raise failure.error
-            try:
-                return self._replace(deadline)
-            except CredentialsError as exc:
-                self._failure = _Failure(rejected, time.monotonic(), exc)
-                raise
-
-    def _replace(self, deadline: Deadline) -> str:
-        rejected = "Podio rejected the access token in cfg.oauth (HTTP 401)"
+    def _replace(self, rejected: str, deadline: Deadline) -> str:
+        why = "Podio rejected the access token in cfg.oauth (HTTP 401)"
         if not events.in_runtime():
             raise ReauthenticateError(
-                f"{rejected}; it is refreshed only under the platform runtime, which can keep "
+                f"{why}; it is refreshed only under the platform runtime, which can keep "
                 "the new one: re-authenticate this credential (outside the platform, sign in "
                 "with `podio-component login NAME` and use --credential NAME)"
             )
@@ -119,7 +141,7 @@ class InlineToken:
         ]
         if missing:
             raise ReauthenticateError(
-                f"{rejected}; refreshing it needs {' and '.join(missing)}; set them, or "
+                f"{why}; refreshing it needs {' and '.join(missing)}; set them, or "
                 "re-authenticate this credential"
             )
         assert self._refresh_token is not None and env.client_id is not None
@@ -147,13 +169,7 @@ class InlineToken:
         return self._token
 
 
-class _Failure(NamedTuple):
-    rejected: str
-    at: float
-    error: CredentialsError
-
-
-class PlatformSecret:
+class PlatformSecret(_SingleFlight):
     """A token kept by the platform's Secrets service, which also refreshes it."""
 
     def __init__(self, secret_id: str, env: Environment) -> None:
@@ -180,10 +196,9 @@ class PlatformSecret:
         self._timeouts = Timeouts(env.connect_timeout, env.read_timeout)
         self._session = new_session(str(env.platform_api_uri))
         self._session.auth = (str(env.platform_username), str(env.platform_api_key))
-        self._lock = threading.Lock()
-        self._token: str | None = None
+        self._token = None
         self._fields: Mapping[str, Any] = {}
-        self._failure: _Failure | None = None
+        super().__init__()
 
     def token(self, deadline: Deadline) -> str:
         """The cached token; the first call reads the secret from the Secrets API."""
@@ -198,19 +213,6 @@ class PlatformSecret:
         call reads the secret, later ones answer from memory."""
         self.token(deadline)
         return self._fields
-
-    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
-        with self._lock:  # single flight: whoever waited here shares the outcome
-            if self._token is not None and self._token != rejected:
-                return self._token  # another caller already replaced it
-            failure = self._failure
-            if failure is not None and failure.rejected == rejected and failure.at >= sent_at:
-                raise failure.error  # refused since this request was sent: nothing new to try
-            try:
-                return self._replace(rejected, deadline)
-            except CredentialsError as exc:
-                self._failure = _Failure(rejected, time.monotonic(), exc)
-                raise
 
     def _replace(self, rejected: str, deadline: Deadline) -> str:
         # The Secrets service may already have refreshed in the background.
