@@ -110,11 +110,9 @@ class Broker:
         """Run function(*args) on the I/O thread."""
         self._loop.call_soon_threadsafe(function, *args)
 
-    def publish(
-        self, exchange: str, routing_key: str, body: bytes, properties: BasicProperties
-    ) -> None:
-        """From any thread: publish and wait for the broker's confirm; PublishRefused,
-        Unroutable or BrokerError when it is not taken."""
+    def run_and_wait(self, function: Callable[..., None], *args: Any) -> None:
+        """From any thread: run function(*args, done) on the I/O thread and wait until it
+        calls done(error); raises that error when there is one."""
         future: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def done(error: BaseException | None) -> None:
@@ -123,8 +121,15 @@ class Broker:
             else:
                 future.set_exception(error)
 
-        self.run_soon(self.publish_async, exchange, routing_key, body, properties, done)
+        self.run_soon(function, *args, done)
         future.result()
+
+    def publish(
+        self, exchange: str, routing_key: str, body: bytes, properties: BasicProperties
+    ) -> None:
+        """From any thread: publish and wait for the broker's confirm; PublishRefused,
+        Unroutable or BrokerError when it is not taken."""
+        self.run_and_wait(self.publish_async, exchange, routing_key, body, properties)
 
     def close(self, timeout: float = 10) -> None:
         if not self._thread.is_alive():

@@ -16,7 +16,6 @@ rebound iteration (protocol.dedupe_key), so a returning rebound is never taken f
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -101,16 +100,7 @@ class Ledger:
     def publish_and_wait(self, publication: Publication) -> None:
         """From a worker: publish now (the events an action emits) and wait for the confirm;
         raises when it cannot be published."""
-        future: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-        def done(error: BaseException | None) -> None:
-            if error is None:
-                future.set_result(None)
-            else:
-                future.set_exception(error)
-
-        self.broker.run_soon(self._publish, publication, 0, done)
-        future.result()
+        self.broker.run_and_wait(self._publish, publication, 0)
 
     # ---- completion (called on the I/O thread, for a worker) -------------------------------
 
