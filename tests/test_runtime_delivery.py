@@ -150,7 +150,10 @@ def test_sigterm_rebounds_a_message_that_only_waits_to_retry_what_is_safe_later(
     emulator: Emulator, parked: FlowStep, start_sailor: Start
 ) -> None:
     cfg = secret_cfg(emulator, retries="3")
-    sailor = running(start_sailor, runtime_env(emulator, parked, cfg))
+    # The rebound is looked at only after the sailor has exited, so it must outlive the
+    # 100 ms the test environment gives a first rebound (an expired one is dropped).
+    env = runtime_env(emulator, parked, cfg, ELASTICIO_REBOUND_INITIAL_EXPIRATION="60000")
+    sailor = running(start_sailor, env)
     emulator.faults.add("GET", "/item/5001", rate_limited(40))
     parked.publish({"method": "GET", "url": "/item/5001"})
     emulator.log.wait_arrived("GET", "/item/5001")
