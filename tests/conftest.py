@@ -18,7 +18,7 @@ from podio_component.emulator.flow import FlowStep
 from podio_component.settings import ENVIRONMENT_NAMES, environment, reload_environment
 from podio_component.signin.store import CredentialStore, StoredCredential
 from tests import broker
-from tests.sailors import Sailor
+from tests.sailors import Sailor, Start
 
 API = "https://api.podio.com"
 PLATFORM = "https://platform.example"
@@ -129,7 +129,7 @@ def flow(amqp_url: str) -> Iterator[FlowStep]:
 
 
 @pytest.fixture
-def start_sailor(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Sailor]]:
+def start_sailor(tmp_path: Path) -> Iterator[Start]:
     """Start `podio-component sailor` processes; any still running at the end are killed."""
     started: list[Sailor] = []
 

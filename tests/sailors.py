@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,18 @@ class Sailor:
             return self.process.wait(timeout)
         finally:
             self._log.close()
+
+
+Start = Callable[[dict[str, str]], Sailor]
+
+
+def secret_cfg(emulator: Emulator, **fields: str) -> dict[str, Any]:
+    """A step cfg naming a fresh emulator secret; no retries unless asked for."""
+    return {"secretId": emulator.create_secret(fields={"retries": "0", **fields})}
+
+
+def running(start: Start, env: dict[str, str]) -> Sailor:
+    """A sailor started and consuming."""
+    sailor = start(env)
+    sailor.wait_consuming()
+    return sailor

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from podio_component.emulator import Emulator, Fault
 from podio_component.emulator.flow import FlowStep
-from tests.sailors import Sailor, runtime_env
+from tests.sailors import Start, running, runtime_env, secret_cfg
 
-Start = Callable[[dict[str, str]], Sailor]
 EVENTS_COMPONENT = "tests/components/events"
 NODE_HEADERS = {
     "execId",
@@ -32,16 +29,6 @@ NODE_HEADERS = {
     "parentMessageId",
     "protocolVersion",
 }
-
-
-def secret_cfg(emulator: Emulator, **fields: str) -> dict[str, Any]:
-    return {"secretId": emulator.create_secret(fields={"retries": "0", **fields})}
-
-
-def running(start: Start, env: dict[str, str]) -> Sailor:
-    sailor = start(env)
-    sailor.wait_consuming()
-    return sailor
 
 
 @pytest.mark.parametrize(("input_version", "output_version"), [(1, 1), (2, 1), (1, 2), (2, 2)])

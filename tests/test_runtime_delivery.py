@@ -6,33 +6,20 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from podio_component.emulator import Emulator, Fault
 from podio_component.emulator.flow import FlowStep
-from tests.sailors import Sailor, runtime_env
+from tests.sailors import Start, running, runtime_env, secret_cfg
 from tests.tcp_proxy import TcpProxy
-
-Start = Callable[[dict[str, str]], Sailor]
 
 
 def rate_limited(seconds: int) -> Fault:
     description = f"You have hit the rate limit. Please wait {seconds} seconds before trying again."
     return Fault(status=420, body={"error": "rate_limit", "error_description": description})
-
-
-def secret_cfg(emulator: Emulator, **fields: str) -> dict[str, Any]:
-    return {"secretId": emulator.create_secret(fields={"retries": "0", **fields})}
-
-
-def running(start: Start, env: dict[str, str]) -> Sailor:
-    sailor = start(env)
-    sailor.wait_consuming()
-    return sailor
 
 
 @pytest.fixture
