@@ -358,3 +358,22 @@ def test_without_client_credentials_the_inline_refresh_says_what_to_configure(
         "PODIO_CLIENT_ID environment variable and the PODIO_CLIENT_SECRET environment "
         "variable; set them, or re-authenticate this credential"
     )
+
+
+def test_a_client_side_token_is_used_to_its_end_then_asks_for_a_new_sign_in(
+    emulator: Emulator, store: CredentialStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    saved = save_credential(store, emulator, "browser", expires_in=60)
+    token = {k: v for k, v in saved.token.items() if k != "refresh_token"}
+    store.save(saved.model_copy(update={"grant": "client_side", "token": token}))
+    assert status({"credential": "browser"})["statusCode"] == 200
+    assert emulator.log.count(*REFRESHES) == 0
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    store.save(store.load("browser").model_copy(update={"expires_at": time.time() - 1}))
+    forget_credentials()
+    with pytest.raises(ReauthenticateError) as caught:
+        status({"credential": "browser"})
+    assert caught.value.message.endswith(
+        "sign in again: podio-component login browser --client-side"
+    )
+    assert emulator.log.count(*REFRESHES) == 0

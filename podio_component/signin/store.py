@@ -184,9 +184,6 @@ class CredentialStore:
             if entry.name.endswith(SUFFIX) and NAME.fullmatch(entry.name[: -len(SUFFIX)])
         )
 
-    def exists(self, name: str) -> bool:
-        return self.path(name).exists()
-
     def load(self, name: str) -> StoredCredential:
         path = self.path(name)
         self._directory(create=False)

@@ -92,8 +92,9 @@ class StoredToken:
     def token(self, deadline: Deadline) -> str:
         with self._lock:
             credential = self._credential or self._adopt(self._store.load(self.name))
-            if credential.expires_in() > self._env.refresh_margin:
-                return credential.access_token
+            left = credential.expires_in()
+            if left > self._env.refresh_margin or (credential.grant == "client_side" and left > 0):
+                return credential.access_token  # (a client-side token cannot be refreshed)
             return self._renew_ahead(deadline)
 
     def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
