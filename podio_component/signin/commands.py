@@ -24,7 +24,7 @@ from podio_component.redaction import register_secret
 from podio_component.settings import Environment, environment
 from podio_component.signin import flows
 from podio_component.signin.callback import checked_redirect
-from podio_component.signin.store import CredentialStore, StoredCredential, expiry
+from podio_component.signin.store import CredentialStore, Grant, StoredCredential, expiry
 from podio_component.signin.stored_token import refresh_locked, refused_note
 from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 
@@ -141,7 +141,7 @@ def _sign_in(
     return flows.server_side(endpoint, env, browser)
 
 
-def _grant(args: argparse.Namespace) -> Any:
+def _grant(args: argparse.Namespace) -> Grant:
     if args.client_side:
         return "client_side"
     if args.app is not None:
