@@ -37,9 +37,13 @@ def _port_arg(text: str) -> int:
 
 
 def _seed_arg(text: str) -> Any:
+    from podio_component.emulator.seed import check_seed
+
     seed = _json_arg(f"@{text}")
-    if not isinstance(seed, dict):
-        raise argparse.ArgumentTypeError(f"{text} must hold a JSON object")
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc}") from None
     return seed
 
 
@@ -65,7 +69,7 @@ def _cfg(args: argparse.Namespace) -> Any:
     """--cfg, with the credential that --credential or PODIO_CREDENTIAL names when cfg names
     none itself (cfg.secretId, cfg.credential and cfg.oauth win)."""
     cfg = args.cfg if args.cfg is not None else {}
-    name = args.credential or os.environ.get("PODIO_CREDENTIAL") or None
+    name = args.credential or _credential_variable()
     if name is None and args.cfg is None:
         raise UsageError(f"{args.command} needs --cfg, --credential NAME or PODIO_CREDENTIAL")
     if name is None or not isinstance(cfg, dict):
@@ -74,6 +78,18 @@ def _cfg(args: argparse.Namespace) -> Any:
     if any(isinstance(v, str) and v.strip() for v in named) or cfg.get("oauth") is not None:
         return cfg
     return {**cfg, "credential": name}
+
+
+def _credential_variable() -> str | None:
+    from podio_component.signin.store import checked_name
+
+    name = os.environ.get("PODIO_CREDENTIAL") or None
+    if name is None:
+        return None
+    try:
+        return checked_name(name, "PODIO_CREDENTIAL")
+    except PodioComponentError as exc:
+        raise UsageError(exc.message) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -136,7 +152,10 @@ def _emulator(args: argparse.Namespace) -> int:
     try:
         serve_forever(port=args.port, seed=args.seed, faults=args.fault)
     except OSError as exc:  # the port is taken, for example
-        raise UsageError(f"cannot start the emulator on port {args.port}: {exc.strerror}") from None
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise PodioComponentError(
+            f"cannot start the emulator on port {args.port}: {reason}"
+        ) from None
     return 0
 
 

@@ -315,7 +315,9 @@ class PodioClient:
             method,
             path,
             attempts.sent,
-            _describe(outcome) + self.policy.why_not_replayed(method, outcome) + note,
+            _describe(outcome, attempts.deadline.setting)
+            + self.policy.why_not_replayed(method, outcome)
+            + note,
             retry_later=self.policy.retry_later(outcome),
         )
 
@@ -375,14 +377,14 @@ def _deadline_note(attempts: Attempts) -> str:
         return ""
     return (
         f"; stopped retrying: the next attempt would pass the message's deadline "
-        f"(PODIO_DEADLINE, {attempts.deadline.seconds:g} s)"
+        f"({attempts.deadline.setting}, {attempts.deadline.seconds:g} s)"
     )
 
 
-def _describe(exc: requests.RequestException) -> str:
+def _describe(exc: requests.RequestException, deadline_setting: str) -> str:
     """What went wrong on the wire, in words; transport errors are translated only here."""
     if isinstance(exc, DeadlineBeforeSending | DeadlineWhileReading):
-        return f"the message's deadline (PODIO_DEADLINE) passed: {exc}"
+        return f"the message's deadline ({deadline_setting}) passed: {exc}"
     if isinstance(exc, requests.ConnectTimeout):
         return "connect timeout"
     if isinstance(exc, requests.ReadTimeout):

@@ -378,12 +378,18 @@ def _token_source(
     return ("inline", _fingerprint(raw_token.strip())), lambda: InlineToken(oauth, env)
 
 
-def _stored(name: object, env: Environment) -> tuple[CredentialKey, Callable[[], CredentialTokens]]:
-    if events.in_runtime():
+def refuse_local_store(cfg: Mapping[str, Any]) -> None:
+    """On the platform (the runtime, a service container) a local store is never read."""
+    if given_text(cfg.get("secretId")) is None and given_text(cfg.get("credential")) is not None:
         raise CredentialsError(
             "cfg.credential names a credential in a local store, which the platform runtime "
             "never reads; select a platform credential (secretId) for this step"
         )
+
+
+def _stored(name: object, env: Environment) -> tuple[CredentialKey, Callable[[], CredentialTokens]]:
+    if events.in_runtime():
+        refuse_local_store({"credential": name})
     from podio_component.signin.store import CredentialStore, checked_name
     from podio_component.signin.stored_token import StoredToken
 

@@ -15,8 +15,9 @@ monotonic = time.monotonic
 class Deadline:
     """Every request, Secrets API call and wait of one message fits inside it."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, setting: str = "PODIO_DEADLINE") -> None:
         self.seconds = seconds
+        self.setting = setting  # named in errors: where the person can change it
         self.at = monotonic() + seconds
 
     def remaining(self) -> float:

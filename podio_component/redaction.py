@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "***"
 
@@ -35,6 +36,20 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def without_password(url: str) -> str:
+    """url as it may be printed: a password in it shown as ***."""
+    try:
+        parts = urlsplit(url)
+        has_password = parts.password is not None
+    except ValueError:
+        return REDACTED  # unparseable: it may hold anything
+    if not has_password:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{REDACTED}@{host}"))
 
 
 class RedactingFilter(logging.Filter):

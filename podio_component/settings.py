@@ -106,6 +106,7 @@ _SECONDS = {
     "read_timeout": ("PODIO_READ_TIMEOUT", 0.001, 3600),
     "max_retry_wait": ("PODIO_MAX_RETRY_WAIT", 0, 3600),
     "deadline": ("PODIO_DEADLINE", 0.001, 3600),
+    "verify_deadline": ("PODIO_VERIFY_DEADLINE", 0.001, 3600),
     "refresh_margin": ("PODIO_REFRESH_MARGIN", 0, 86_400),
 }
 DEFAULT_AUTHORIZE_URL = "https://podio.com/oauth/authorize"
@@ -121,6 +122,8 @@ class Environment(BaseModel):
     read_timeout: float = Field(60.0, alias="PODIO_READ_TIMEOUT")
     max_retry_wait: float = Field(60.0, alias="PODIO_MAX_RETRY_WAIT")
     deadline: float = Field(300.0, alias="PODIO_DEADLINE")
+    # Verification is interactive: the platform UI waits on it.
+    verify_deadline: float = Field(20.0, alias="PODIO_VERIFY_DEADLINE")
     max_output_bytes: int = Field(10 * 1024 * 1024, alias="PODIO_MAX_OUTPUT_BYTES")
     refresh_margin: float = Field(300.0, alias="PODIO_REFRESH_MARGIN")
     authorize_url: str = Field(DEFAULT_AUTHORIZE_URL, alias="PODIO_AUTHORIZE_URL")

@@ -17,6 +17,8 @@ import time
 import pika
 import pika.exceptions
 
+from podio_component.redaction import without_password
+
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 START = "rabbitmq-server -detached"
 INSTALL = "apt-get install -y rabbitmq-server"
@@ -37,11 +39,12 @@ def ensure(url: str = AMQP_URL, wait: float = 90) -> None:
     """A broker answers at url, or SystemExit with what to do."""
     if answers(url):
         return
+    shown = without_password(url)
     if shutil.which("rabbitmq-server") is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"no RabbitMQ at {url}; installing it: {INSTALL}", file=sys.stderr)
+        print(f"no RabbitMQ at {shown}; installing it: {INSTALL}", file=sys.stderr)
         subprocess.run([str(shutil.which("apt-get")), *INSTALL.split()[1:]], check=False)
     if shutil.which("rabbitmq-server") is not None:
-        print(f"no RabbitMQ at {url}; starting it: {START}", file=sys.stderr)
+        print(f"no RabbitMQ at {shown}; starting it: {START}", file=sys.stderr)
         subprocess.run([str(shutil.which("rabbitmq-server")), "-detached"], check=False)
         until = time.monotonic() + wait
         while time.monotonic() < until:
@@ -49,7 +52,7 @@ def ensure(url: str = AMQP_URL, wait: float = 90) -> None:
                 return
             time.sleep(1)
     raise SystemExit(
-        f"The runtime tests need RabbitMQ at {url} and none answers. Start one with "
+        f"The runtime tests need RabbitMQ at {shown} and none answers. Start one with "
         f"`sudo {START}` (install it first with `sudo {INSTALL}`), or set AMQP_URL to a broker "
         "that answers."
     )
@@ -57,4 +60,4 @@ def ensure(url: str = AMQP_URL, wait: float = 90) -> None:
 
 if __name__ == "__main__":
     ensure()
-    print(f"RabbitMQ answers at {AMQP_URL}")
+    print(f"RabbitMQ answers at {without_password(AMQP_URL)}")

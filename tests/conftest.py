@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -176,6 +179,25 @@ def save_credential(
     )
     store.save(credential)
     return credential
+
+
+@contextlib.contextmanager
+def read_only(directory: Path) -> Iterator[None]:
+    """directory read-only for this process, root included: root ignores permission bits,
+    so as root it becomes a read-only bind mount of itself (and fails loudly if it cannot)."""
+    if os.geteuid() != 0:
+        directory.chmod(0o500)
+        try:
+            yield
+        finally:
+            directory.chmod(0o700)
+        return
+    subprocess.run(["mount", "--bind", directory, directory], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", directory, directory], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", directory], check=True)
 
 
 def refused() -> requests.ConnectionError:

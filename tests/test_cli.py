@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from podio_component.emulator import Emulator
+from tests.conftest import ROOT
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -146,11 +147,27 @@ def test_the_demo_runs_every_part_through_the_broker(amqp_url: str) -> None:
 
 
 def test_the_demo_without_a_broker_fails_with_the_command_that_starts_one() -> None:
-    done = cli("demo", env={"AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"})
+    done = cli("demo", env={"AMQP_URL": "amqp://guest:broker-password@127.0.0.1:1/"})
     assert done.returncode == 1
     assert done.stdout == ""  # it fails before it starts
+    assert "broker-password" not in done.stderr
     assert done.stderr.endswith(
         "error: the demo ends by running the step on RabbitMQ, and none answers at "
-        "amqp://guest:guest@127.0.0.1:1/: start one with `sudo rabbitmq-server -detached` "
+        "amqp://guest:***@127.0.0.1:1/: start one with `sudo rabbitmq-server -detached` "
         "(install it first with `sudo apt-get install -y rabbitmq-server`), or set AMQP_URL\n"
     )
+
+
+def test_the_broker_helper_never_prints_the_brokers_password() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.broker"],
+        cwd=ROOT,
+        env={**os.environ, "AMQP_URL": "amqp://guest:broker-password@127.0.0.1:1/", "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "broker-password" not in done.stdout + done.stderr
+    assert "RabbitMQ at amqp://guest:***@127.0.0.1:1/ and none answers" in done.stderr

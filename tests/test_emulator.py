@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -439,3 +440,100 @@ def test_a_seed_that_is_not_json_is_a_usage_error(tmp_path: Path) -> None:
         check=False,
     )
     assert (result.returncode, "not valid JSON" in result.stderr) == (2, True)
+
+
+def emulator_command(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "podio_component", "emulator", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "problem"),
+    [
+        ("GET /x 99999", "a status must be from 100 to 599"),
+        ("GET /x 0", "a status must be from 100 to 599"),
+        ("GET /x -5", "an outcome is a status"),
+        ("GET /x delay:-1", "delay needs a number of seconds from 0 to 3600"),
+        ("GET /x delay:nan", "delay needs a number of seconds from 0 to 3600"),
+        ("GET /x drip:-0.5", "drip needs a number of seconds from 0 to 3600"),
+        ("FOO /x 503", "METHOD must be one of GET, POST"),
+        ("GET user/status 503", "PATH must start with /"),
+        ("GET /x", "expected 'METHOD PATH OUTCOME"),
+    ],
+)
+def test_a_fault_the_emulator_cannot_carry_out_is_refused_with_exit_2(
+    fault: str, problem: str
+) -> None:
+    result = emulator_command("--fault", fault)
+    assert result.returncode == 2
+    assert problem in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("seed", "problem"),
+    [
+        ([1], "the seed: Input should be a valid dictionary"),
+        ({"clients": []}, "clients: List should have at least 1 item"),
+        (
+            {"clients": [{"client_id": "c", "client_secret": "s"}], "users": [{"user_id": 1}]},
+            "users.0.profile_id: Field required",
+        ),
+        (
+            {
+                "clients": [{"client_id": "c", "client_secret": "s"}],
+                "users": [
+                    {"user_id": 1, "profile_id": 2, "mail": "m", "password": "p", "name": "n"}
+                ],
+                "items": [{"item_id": 1, "app_id": 99, "created_by": 1}],
+            },
+            "items.0.app_id: no app with id 99 in the seed",
+        ),
+    ],
+)
+def test_a_seed_of_the_wrong_shape_is_refused_with_exit_2_naming_the_place(
+    tmp_path: Path, seed: object, problem: str
+) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed))
+    result = emulator_command("--seed", str(path))
+    assert result.returncode == 2
+    assert problem in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_emulator_on_a_busy_port_is_one_error_line_and_exit_1() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = emulator_command("--port", str(port))
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == f"error: cannot start the emulator on port {port}: Address already in use\n"
+    )
+
+
+def test_the_printed_environment_is_in_the_file_while_the_emulator_runs(tmp_path: Path) -> None:
+    target = tmp_path / "env.json"
+    with target.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "podio_component", "emulator", "--port", "0"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    try:
+        assert proc.stderr is not None
+        assert "emulator running" in proc.stderr.readline()
+        info = json.loads(target.read_text())  # written before serving, not at exit
+        assert info["podio_api_url"].startswith("http://127.0.0.1:")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -306,6 +306,21 @@ def test_new_keys_the_platform_refuses_fail_the_message_and_the_token_is_kept(
         ),
         ({"ELASTICIO_LISTEN_MESSAGES_ON": "no-such-queue"}, "cannot consume queue 'no-such-queue'"),
         ({"ELASTICIO_RABBITMQ_PREFETCH_SAILOR": "many"}, "must be a whole number of at least 1"),
+        ({"ELASTICIO_AMQP_URI": "garbage"}, "ELASTICIO_AMQP_URI must be an address such as"),
+        (
+            {"ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:notaport/"},
+            "ELASTICIO_AMQP_URI must be an address such as amqp://USER:PASSWORD@HOST:5672/VHOST "
+            "(Port could not be cast to integer value as 'notaport')",
+        ),
+        ({"ELASTICIO_AMQP_URI": "amqp://[::1"}, "(Invalid IPv6 URL)"),
+        (
+            {"ELASTICIO_AMQP_URI": "garbage", "ELASTICIO_RABBITMQ_PREFETCH_SAILOR": "many"},
+            "must be a whole number of at least 1, got 'many'; ELASTICIO_AMQP_URI must be",
+        ),
+        (
+            {"ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:1/"},
+            "cannot connect to RabbitMQ: ConnectionRefusedError: [Errno 111] Connection refused",
+        ),
     ],
 )
 def test_a_runtime_that_cannot_start_says_why_exits_1_and_consumes_nothing(
@@ -320,6 +335,34 @@ def test_a_runtime_that_cannot_start_says_why_exits_1_and_consumes_nothing(
     assert sailor.exit_code() == 1
     fatal = [line for line in sailor.lines() if line.get("level") == 60]
     assert len(fatal) == 1 and expected in fatal[0]["msg"], sailor.text()
+    assert flow.depth("input") == 1
+
+
+@pytest.mark.parametrize(
+    ("part", "value", "expected"),
+    [
+        ("config", [1, 2], "the step's config must be a JSON object, but it is an array"),
+        ("config", "text", "the step's config must be a JSON object, but it is a string"),
+        ("config", 7, "the step's config must be a JSON object, but it is a number"),
+        ("snapshot", "text", "the step's snapshot must be a JSON object, but it is a string"),
+    ],
+)
+def test_a_step_config_or_snapshot_that_is_not_an_object_stops_the_start(
+    emulator: Emulator,
+    flow: FlowStep,
+    start_sailor: Start,
+    part: str,
+    value: object,
+    expected: str,
+) -> None:
+    flow.publish({"method": "GET", "url": "/user/status"})
+    env = runtime_env(emulator, flow, secret_cfg(emulator))
+    emulator.platform.steps[(env["ELASTICIO_FLOW_ID"], env["ELASTICIO_STEP_ID"])][part] = value
+    sailor = start_sailor(env)
+    assert sailor.exit_code() == 1
+    fatal = [line for line in sailor.lines() if line.get("level") == 60]
+    assert len(fatal) == 1 and expected in fatal[0]["msg"], sailor.text()
+    assert "Traceback" not in sailor.text()
     assert flow.depth("input") == 1
 
 

@@ -15,7 +15,7 @@ from pika.spec import BasicProperties
 from podio_component import events
 from podio_component.runtime import protocol
 from podio_component.runtime import settings as runtime_settings
-from podio_component.runtime.amqp import Broker, Delivery
+from podio_component.runtime.amqp import Broker, BrokerError, Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
 from podio_component.runtime.ledger import Ledger, Outcome, Publication
 from podio_component.runtime.settings import SettingsError
@@ -39,6 +39,7 @@ CIPHER = MessageCipher("testCryptoPassword", "iv=any16_symbols")
 ENV = {
     **{f"ELASTICIO_{name}": f"{name.lower()}-value" for name in runtime_settings.MANDATORY},
     "ELASTICIO_MESSAGE_CRYPTO_IV": "iv=any16_symbols",
+    "ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
 }
 SETTINGS = runtime_settings.read(ENV)
 
@@ -87,6 +88,16 @@ def test_every_missing_mandatory_variable_is_named_at_once() -> None:
         "ELASTICIO_SNAPSHOT_ROUTING_KEY",
     ):
         assert name in message
+
+
+def test_a_failure_inside_the_io_thread_at_start_ends_the_start_at_once() -> None:
+    # pika refuses the heartbeat value inside the I/O thread's connect task
+    broker = Broker("amqp://127.0.0.1/?heartbeat=abc", 1, 0, 1, lambda d: None, lambda r: None)
+    started = time.monotonic()
+    with pytest.raises(BrokerError, match="Invalid heartbeat value 'abc'"):
+        broker.start(timeout=30)
+    assert time.monotonic() - started < 5
+    broker.close()
 
 
 def test_optional_settings_take_the_node_runtimes_defaults() -> None:

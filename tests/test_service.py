@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from podio_component.emulator import Emulator
+from podio_component.signin.store import CredentialStore
+from tests.conftest import save_credential
 
 
 def service(
@@ -103,3 +107,78 @@ def test_no_secret_reaches_the_services_log(emulator: Emulator) -> None:
     assert completed.returncode == 0
     for secret in (token, emulator.platform.api_key):
         assert secret not in completed.stdout + completed.stderr
+
+
+def test_a_local_store_credential_is_refused_as_the_runtime_refuses_it(
+    emulator: Emulator, store: CredentialStore
+) -> None:
+    save_credential(store, emulator, "work")
+    completed, posted = service(emulator, "verifyCredentials", {"credential": "work"})
+    assert completed.returncode == 0
+    assert posted == [
+        {
+            "status": "success",
+            "data": {
+                "verified": False,
+                "reason": "cfg.credential names a credential in a local store, which the "
+                "platform runtime never reads; select a platform credential (secretId) for "
+                "this step",
+            },
+        }
+    ]
+    assert emulator.log.count("GET", "/user/status") == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"PODIO_API_URL": "ftp://podio.example"},
+            "the component's environment is not usable: Invalid PODIO_API_URL",
+        ),
+        (
+            {"ELASTICIO_API_REQUEST_RETRY_ATTEMPTS": "three"},
+            "ELASTICIO_API_REQUEST_RETRY_ATTEMPTS must be a whole number, got 'three'",
+        ),
+    ],
+    ids=["PODIO_API_URL", "retry attempts"],
+)
+def test_a_broken_container_environment_is_posted_as_an_error_and_exits_1(
+    emulator: Emulator, env: dict[str, str], message: str
+) -> None:
+    completed, posted = service(
+        emulator, "verifyCredentials", {"secretId": emulator.create_secret()}, **env
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stdout + completed.stderr
+    (result,) = posted
+    assert result["status"] == "error"
+    assert message in result["data"]["message"]
+
+
+def test_an_unknown_method_is_posted_as_an_error_and_exits_1(emulator: Emulator) -> None:
+    completed, posted = service(emulator, "makeCoffee", {})
+    assert completed.returncode == 1
+    (result,) = posted
+    assert result["status"] == "error"
+    assert result["data"]["message"].startswith("Unknown service method 'makeCoffee'")
+
+
+def test_verification_has_a_deadline_of_its_own(emulator: Emulator) -> None:
+    with socket.socket() as silent:  # accepts connections and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        _completed, posted = service(
+            emulator,
+            "verifyCredentials",
+            {"oauth": {"access_token": "token-0123456789"}},
+            PODIO_API_URL=url,
+            PODIO_VERIFY_DEADLINE="2",
+        )
+        took = time.monotonic() - started
+    assert took < 10
+    (result,) = posted
+    assert result["status"] == "error"
+    assert "PODIO_VERIFY_DEADLINE" in result["data"]["message"]

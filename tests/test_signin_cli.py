@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,8 +22,10 @@ import pytest
 import requests
 
 from podio_component.emulator import Emulator
+from podio_component.errors import UsageError
+from podio_component.signin.callback import LoopbackServer, Redirect, checked_redirect
 from podio_component.signin.store import CredentialStore
-from tests.conftest import ROOT, save_credential
+from tests.conftest import ROOT, read_only, save_credential
 
 APP_TOKEN = "emulator-app-token-30"
 ADA_PASSWORD = "analytical-engine"
@@ -236,6 +239,20 @@ def test_a_registered_redirect_uri_is_used_as_given(
         ("http://192.0.2.1:8000/cb", "must lead back to this machine, but 192.0.2.1 resolves"),
         ("https://localhost:8000/cb", "must look like http://NAME:PORT/PATH"),
         ("http://localhost:8000/cb?x=1", "must look like http://NAME:PORT/PATH"),
+        # browsers and urllib3 read the host as evil.example; Python's parser, as 127.0.0.1
+        ("http://evil.example\\@127.0.0.1:8000/callback", "must look like http://NAME:PORT/"),
+        ("http://user@127.0.0.1:8000/callback", "must look like http://NAME:PORT/PATH"),
+        ("http://127.0.0.1:8000/%2e%2e/callback", "must look like http://NAME:PORT/PATH"),
+        ("http://127.0.0.1:8000/callback ", "must look like http://NAME:PORT/PATH"),
+        # another loopback address: the callback server listens on 127.0.0.1 only
+        ("http://127.0.0.2:8000/callback", "but 127.0.0.2 resolves to 127.0.0.2"),
+        ("http://[::1]:8000/callback", "must look like http://NAME:PORT/PATH"),
+        # addresses the browser could never come back to
+        ("http://127.0.0.1:8000/a/../callback", "without . or .. segments"),
+        ("http://127.0.0.1:8000/callback#", "must look like http://NAME:PORT/PATH"),
+        ("http://127.0.0.1:0/callback", "PORT from 1 to 65535"),
+        ("http://127.0.0.1:65536/callback", "PORT from 1 to 65535"),
+        ("http://127.0.0.1/callback", "must look like http://NAME:PORT/PATH"),
     ],
 )
 def test_a_redirect_uri_that_does_not_lead_here_is_a_usage_error(
@@ -243,7 +260,80 @@ def test_a_redirect_uri_that_does_not_lead_here_is_a_usage_error(
 ) -> None:
     code, _out, err = run(env, "login", "work", "--redirect-uri", uri)
     assert code == 2
+    assert err.startswith("error: --redirect-uri ")
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("addresses", "accepted"),
+    [
+        ({"127.0.0.1"}, True),
+        ({"127.0.0.1", "2001:db8::1"}, False),  # a public IPv6 address beside loopback
+        ({"127.0.0.1", "::1"}, False),  # the server does not listen on ::1
+        ({"127.0.0.1", "127.0.1.1"}, False),
+        (set(), False),
+    ],
+)
+def test_every_address_of_a_redirect_name_ipv4_and_ipv6_must_be_127_0_0_1(
+    addresses: set[str], accepted: bool
+) -> None:
+    def resolve(host: str) -> set[str]:
+        assert host == "signin.example"
+        return addresses
+
+    uri = "http://signin.example:8765/callback"
+    if accepted:
+        assert checked_redirect(uri, resolve) == Redirect(uri, 8765, "/callback")
+    else:
+        with pytest.raises(UsageError, match="--redirect-uri must lead back to this machine"):
+            checked_redirect(uri, resolve)
+
+
+def test_the_callback_server_queues_a_burst_of_connections_instead_of_refusing_them() -> None:
+    server = LoopbackServer(("127.0.0.1", 0), BaseHTTPRequestHandler)  # not accepting yet
+    port = server.server_address[1]
+    sockets = [socket.socket() for _ in range(100)]
+    try:
+        for one in sockets:
+            one.settimeout(2)
+            one.connect(("127.0.0.1", port))  # a backlog of 5 would time out from the 7th
+    finally:
+        for one in sockets:
+            one.close()
+        server.server_close()
+
+
+def test_login_into_a_read_only_store_fails_before_the_browser(
+    env: dict[str, str], store: CredentialStore
+) -> None:
+    store.directory.mkdir(mode=0o700)
+    with read_only(store.directory):
+        code, out, err = run(env, "login", "work", "--no-browser")
+    assert code == 1
+    assert out == ""
+    assert "http" not in err.replace(str(store.directory), "")  # no authorize address
+    assert err.startswith(f"error: the credential store {store.directory} cannot be written")
+    assert "PODIO_CREDENTIALS_DIR" in err
+    assert "Traceback" not in err
+
+
+def test_refresh_and_delete_in_a_read_only_store_are_one_clear_error(
+    env: dict[str, str], emulator: Emulator, store: CredentialStore
+) -> None:
+    save_credential(store, emulator, "work")
+    with read_only(store.directory):
+        for args in (("login", "work", "--refresh"), ("credentials", "delete", "work")):
+            code, _out, err = run(env, *args)
+            assert code == 1, args
+            assert err.startswith(f"error: the credential store {store.directory} cannot be")
+            assert "Traceback" not in err
+    assert store.load("work").name == "work"
+
+
+def test_a_bad_podio_credential_names_the_variable(env: dict[str, str]) -> None:
+    code, _out, err = run({**env, "PODIO_CREDENTIAL": "../escape"}, "verify")
+    assert code == 2
+    assert err.startswith("error: Invalid PODIO_CREDENTIAL: got '../escape'")
 
 
 # ---- client-side flow -------------------------------------------------------------------

@@ -8,14 +8,15 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from podio_component.emulator import Emulator
 from podio_component.errors import CredentialsError, InputError
-from podio_component.signin.store import CredentialStore, checked_name
-from tests.conftest import ROOT, save_credential
+from podio_component.signin.store import CredentialStore, StoreNotWritable, checked_name
+from tests.conftest import ROOT, read_only, save_credential
 
 
 def mode(path: Path) -> int:
@@ -220,3 +221,82 @@ def test_show_masks_every_secret(store: CredentialStore, emulator: Emulator) -> 
         assert secret not in summary
     assert saved.summary()["access_token"] == f"{saved.access_token[:4]}… (64 characters)"
     assert saved.summary()["client_secret"] == "saved"
+
+
+def test_a_fifo_in_the_store_is_refused_at_once_not_waited_on(store: CredentialStore) -> None:
+    store.directory.mkdir(mode=0o700)
+    os.mkfifo(store.directory / "work.json", 0o600)
+    started = time.monotonic()
+    with pytest.raises(CredentialsError, match="is not a regular file; refused"):
+        store.load("work")
+    assert time.monotonic() - started < 1
+
+
+def test_credentials_list_show_and_run_refuse_a_fifo_at_once(store: CredentialStore) -> None:
+    store.directory.mkdir(mode=0o700)
+    os.mkfifo(store.directory / "work.json", 0o600)
+    env = {**os.environ, "PODIO_CREDENTIALS_DIR": str(store.directory), "PODIO_DEADLINE": "2"}
+    for args in (
+        ["credentials", "list"],
+        ["credentials", "show", "work"],
+        [
+            "run",
+            "makeRawRequest",
+            "--credential",
+            "work",
+            "--msg",
+            '{"body": {"method": "GET", "url": "/x"}}',
+        ],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "podio_component", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        assert "is not a regular file; refused" in done.stdout + done.stderr, args
+
+
+def test_a_read_only_store_is_one_clear_error_naming_the_directory(
+    store: CredentialStore, emulator: Emulator
+) -> None:
+    save_credential(store, emulator, "work")
+    with read_only(store.directory):
+        with pytest.raises(StoreNotWritable) as caught:
+            store.check_writable()
+        assert str(store.directory) in caught.value.message
+        assert "PODIO_CREDENTIALS_DIR" in caught.value.message
+        with pytest.raises(StoreNotWritable), store.locked("work", timeout=5):
+            pass
+        assert store.load("work").name == "work"  # reading still works
+
+
+def test_delete_of_an_unknown_name_leaves_the_store_untouched(store: CredentialStore) -> None:
+    with pytest.raises(CredentialsError, match="no credential named nobody"):
+        store.delete("nobody")
+    assert not store.directory.exists()
+    store.directory.mkdir(mode=0o700)
+    with pytest.raises(CredentialsError, match="no credential named nobody"):
+        store.delete("nobody")
+    assert list(store.directory.iterdir()) == []
+
+
+def test_delete_of_a_directory_in_place_of_a_credential_is_refused(
+    store: CredentialStore,
+) -> None:
+    (store.directory / "work.json").mkdir(parents=True)
+    store.directory.chmod(0o700)
+    with pytest.raises(CredentialsError, match="is not a credential file; refused"):
+        store.delete("work")
+    assert (store.directory / "work.json").is_dir()
+
+
+def test_delete_in_a_read_only_store_is_a_clear_error(
+    store: CredentialStore, emulator: Emulator
+) -> None:
+    save_credential(store, emulator, "work")
+    with read_only(store.directory), pytest.raises(StoreNotWritable):
+        store.delete("work")
+    assert store.load("work").name == "work"

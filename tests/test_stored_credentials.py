@@ -19,7 +19,7 @@ from podio_component.credentials import connect, forget_credentials
 from podio_component.emulator import Emulator, Fault
 from podio_component.errors import CredentialsError, ReauthenticateError
 from podio_component.signin.store import CredentialStore
-from tests.conftest import ROOT, SetEnv, save_credential
+from tests.conftest import ROOT, SetEnv, read_only, save_credential
 
 REFRESHES = ("POST", "/oauth/token")
 
@@ -376,4 +376,27 @@ def test_a_client_side_token_is_used_to_its_end_then_asks_for_a_new_sign_in(
     assert caught.value.message.endswith(
         "sign in again: podio-component login browser --client-side"
     )
+    assert emulator.log.count(*REFRESHES) == 0
+
+
+def test_a_read_only_store_skips_the_refresh_ahead_of_expiry_and_goes_ahead(
+    emulator: Emulator, store: CredentialStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = save_credential(store, emulator, "work", expires_in=60)
+    with read_only(store.directory):
+        assert status({"credential": "work"})["statusCode"] == 200
+    assert emulator.log.count(*REFRESHES) == 0  # nothing Podio issued is lost
+    assert store.load("work") == old
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "could not refresh credential work ahead of its expiry" in warning.getMessage()
+    assert "cannot be written" in warning.getMessage()
+
+
+def test_a_read_only_store_and_an_expired_token_is_a_clear_error(
+    emulator: Emulator, store: CredentialStore
+) -> None:
+    save_credential(store, emulator, "work", expires_in=-1)
+    with read_only(store.directory), pytest.raises(CredentialsError) as caught:
+        status({"credential": "work"})
+    assert f"the credential store {store.directory} cannot be written" in caught.value.message
     assert emulator.log.count(*REFRESHES) == 0

@@ -20,6 +20,7 @@ from podio_component.emulator.flow import FlowStep
 from podio_component.emulator.model import rate_limit_text
 from podio_component.emulator.server import Emulator
 from podio_component.errors import PodioComponentError
+from podio_component.redaction import without_password
 from podio_component.settings import reload_environment
 
 RATE_LIMITED = {"error": "rate_limit", "error_description": rate_limit_text(1)}
@@ -43,7 +44,8 @@ def run_demo() -> int:
         flow = FlowStep(amqp_url).declare()
     except pika.exceptions.AMQPError:
         raise PodioComponentError(
-            f"the demo ends by running the step on RabbitMQ, and none answers at {amqp_url}: "
+            "the demo ends by running the step on RabbitMQ, and none answers at "
+            f"{without_password(amqp_url)}: "
             "start one with `sudo rabbitmq-server -detached` (install it first with "
             "`sudo apt-get install -y rabbitmq-server`), or set AMQP_URL"
         ) from None
@@ -100,7 +102,8 @@ def _through_rabbitmq(
     emulator: Emulator, cfg: dict[str, Any], item_id: int, flow: FlowStep
 ) -> None:
     """One message through `podio-component sailor`, the way the platform runs the step."""
-    print(f"\n== The platform runtime: one message through RabbitMQ at {flow.amqp_url}")
+    shown = without_password(flow.amqp_url)
+    print(f"\n== The platform runtime: one message through RabbitMQ at {shown}")
     env = {**os.environ, **flow.container_environment(emulator, cfg), "LOG_LEVEL": "warn"}
     with tempfile.TemporaryFile() as log:
         sailor = subprocess.Popen(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import socket
 import sys
 import threading
 from typing import Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from podio_component.emulator import platform_app, podio_app
 from podio_component.emulator.faults import Fault, FaultingApp, FaultPlan, RequestLog
@@ -60,10 +62,10 @@ class Emulator:
             self.log,
             platform_app.error_response,
         )
-        self._podio = make_server(HOST, port, podio, threaded=True)
-        self._platform = make_server(HOST, platform_port, platform, threaded=True)
-        self.podio_url = f"http://{HOST}:{self._podio.server_port}"
-        self.platform_url = f"http://{HOST}:{self._platform.server_port}"
+        self._podio = _server(port, podio)
+        self._platform = _server(platform_port, platform)
+        self.podio_url = f"http://{HOST}:{self._podio.port}"
+        self.platform_url = f"http://{HOST}:{self._platform.port}"
         self.platform.podio_url = self.podio_url
         self._threads: list[threading.Thread] = []
 
@@ -123,31 +125,59 @@ class Emulator:
         }
 
 
+def _server(port: int, app: FaultingApp) -> BaseWSGIServer:
+    """A threaded WSGI server on HOST:port; OSError when the port cannot be had (werkzeug's
+    own binding would print its message and exit the process instead)."""
+    with socket.create_server((HOST, port)) as listening:
+        return make_server(HOST, port, app, threaded=True, fd=listening.fileno())
+
+
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "*")
+_FAULT_SHAPE = (
+    "expected 'METHOD PATH OUTCOME[,OUTCOME...]' where an outcome is a status, drop, "
+    "truncate, malformed, delay:SECONDS, drip:SECONDS or pass"
+)
+_KINDS = {
+    "drop": Fault(drop=True),
+    "truncate": Fault(truncate=True),
+    "malformed": Fault(malformed=True),
+    "pass": Fault(),
+}
+
+
 def parse_fault_option(text: str) -> tuple[str, str, list[Fault]]:
     """'GET /item/* 503,drop,delay:2,drip:0.5,truncate,malformed,pass' -> method, pattern,
-    outcomes."""
-    kinds = {
-        "drop": Fault(drop=True),
-        "truncate": Fault(truncate=True),
-        "malformed": Fault(malformed=True),
-        "pass": Fault(),
-    }
-    try:
-        method, pattern, spec = text.split()
-        outcomes = []
-        for token in spec.split(","):
-            if token.startswith("delay:"):
-                outcomes.append(Fault(delay=float(token.removeprefix("delay:"))))
-            elif token.startswith("drip:"):
-                outcomes.append(Fault(drip=float(token.removeprefix("drip:"))))
-            else:
-                outcomes.append(kinds[token] if token in kinds else Fault(status=int(token)))
-        return method, pattern, outcomes
-    except (ValueError, KeyError):
-        raise ValueError(
-            f"bad --fault {text!r}: expected 'METHOD PATH OUTCOME[,OUTCOME...]' where an "
-            "outcome is a status, drop, truncate, malformed, delay:SECONDS, drip:SECONDS or pass"
-        ) from None
+    outcomes; ValueError for anything the emulator could not carry out."""
+    words = text.split()
+    if len(words) != 3:
+        raise ValueError(f"bad --fault {text!r}: {_FAULT_SHAPE}")
+    method, pattern, spec = words
+    if method.upper() not in METHODS:
+        raise ValueError(f"bad --fault {text!r}: METHOD must be one of {', '.join(METHODS)}")
+    if not pattern.startswith(("/", "*")):
+        raise ValueError(f"bad --fault {text!r}: PATH must start with / (it would never match)")
+    return method.upper(), pattern, [_outcome(token, text) for token in spec.split(",")]
+
+
+def _outcome(token: str, text: str) -> Fault:
+    if token in _KINDS:
+        return _KINDS[token]
+    kind, _, seconds = token.partition(":")
+    if kind in ("delay", "drip") and seconds:
+        try:
+            value = float(seconds)
+        except ValueError:
+            value = math.nan
+        if not 0 <= value <= 3600:  # NaN fails too
+            raise ValueError(
+                f"bad --fault {text!r}: {kind} needs a number of seconds from 0 to 3600"
+            )
+        return Fault(delay=value) if kind == "delay" else Fault(drip=value)
+    if token.isascii() and token.isdigit():
+        if not 100 <= int(token) <= 599:
+            raise ValueError(f"bad --fault {text!r}: a status must be from 100 to 599")
+        return Fault(status=int(token))
+    raise ValueError(f"bad --fault {text!r}: {_FAULT_SHAPE}")
 
 
 def serve_forever(
@@ -170,7 +200,8 @@ def serve_forever(
                 "sign_in_environment": emulator.sign_in_environment(),
             },
             indent=2,
-        )
+        ),
+        flush=True,  # for `emulator > env.json &`: readable while it runs
     )
     print("emulator running; press Ctrl+C to stop", file=sys.stderr, flush=True)
     emulator.start()

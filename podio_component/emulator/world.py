@@ -20,6 +20,7 @@ from podio_component.emulator.model import (
     rate_limit_text,
 )
 from podio_component.emulator.oauth import OAuth
+from podio_component.emulator.seed import check_seed
 
 
 @dataclass
@@ -42,6 +43,8 @@ class PodioWorld:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.limits = limits or Limits()
+        if seed is not None:
+            check_seed(seed)
         self.directory = Directory(seed if seed is not None else load_seed())
         self.oauth = OAuth(
             self.directory,

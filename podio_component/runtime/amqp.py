@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -162,6 +163,8 @@ class Broker:
         self._failed = None  # from now on, failures go to on_failure
         if failed in done:
             ready.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ready
             raise BrokerError(failed.result())
 
     async def _maintain(
@@ -178,16 +181,17 @@ class Broker:
                 self._ready[name].set()
                 failures = 0
                 reason: BaseException = await closed
-            except BrokerError as exc:
+            except Exception as exc:  # whatever fails here ends in reconnect or failure
                 reason = exc
             self._ready[name].clear()
             if self._closing:
                 return
             failures += 1
+            why = reason.message if isinstance(reason, BrokerError) else _reason(reason)
             if failures > self._attempts:
-                self._fail(f"the {name} connection to RabbitMQ failed: {reason}")
+                self._fail(f"the {name} connection to RabbitMQ failed: {why}")
                 return
-            log.warning("the %s connection to RabbitMQ was lost (%s); reconnecting", name, reason)
+            log.warning("the %s connection to RabbitMQ was lost (%s); reconnecting", name, why)
             await asyncio.sleep(self._delay)
 
     async def _connect(self, name: str, closed: asyncio.Future[BaseException]) -> AsyncioConnection:
@@ -199,13 +203,13 @@ class Broker:
             _resolve(opened, connection)
 
         def on_open_error(connection: Any, error: BaseException) -> None:
-            _fail(opened, BrokerError(f"cannot connect to RabbitMQ: {error}"))
+            _fail(opened, BrokerError(f"cannot connect to RabbitMQ: {_reason(error)}"))
 
         def on_close(connection: Any, reason: BaseException) -> None:
             if self._connections.get(name) is connection:  # not a replaced one
                 self._on_connection_closed(name)
             _resolve(closed, reason)
-            _fail(opened, BrokerError(f"RabbitMQ closed the connection: {reason}"))
+            _fail(opened, BrokerError(f"RabbitMQ closed the connection: {_reason(reason)}"))
 
         AsyncioConnection(
             parameters,
@@ -384,6 +388,21 @@ class Broker:
             if connection.is_open:
                 connection.close()
         await asyncio.sleep(0.05)  # let the close frames go out
+
+
+def _reason(error: BaseException) -> str:
+    """Why a connection failed, in words: pika's errors often carry no text of their own and
+    wrap the socket error that does (refused, reset, unreachable)."""
+    attempts = getattr(error, "exceptions", None)  # AMQPConnectionWorkflowFailed: the last try
+    if isinstance(attempts, tuple) and attempts and isinstance(attempts[-1], BaseException):
+        return _reason(attempts[-1])
+    inner = getattr(error, "exception", None)  # a connect phase's error wraps the socket's
+    if inner is None and error.args and isinstance(error.args[0], BaseException):
+        inner = error.args[0]
+    if isinstance(inner, BaseException):
+        return _reason(inner)
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _resolve(future: asyncio.Future[Any], value: Any) -> None:

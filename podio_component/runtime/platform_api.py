@@ -68,8 +68,8 @@ class PlatformApi:
         if not isinstance(data, dict):
             raise PlatformApiError("could not fetch the step: the platform API gave no object")
         return Step(
-            config=data.get("config") or {},
-            snapshot=data.get("snapshot") or {},
+            config=_object(data, "config"),
+            snapshot=_object(data, "snapshot"),
             is_passthrough=data.get("is_passthrough") is True,
         )
 
@@ -105,6 +105,17 @@ class PlatformApi:
             raise PlatformApiError(
                 f"could not {what}: the platform API's answer is not JSON"
             ) from None
+
+
+def _object(step: dict[str, Any], name: str) -> dict[str, Any]:
+    """The step's config or snapshot: an object, or absent (empty)."""
+    value = step.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+        raise PlatformApiError(f"the step's {name} must be a JSON object, but it is {kind}")
+    return value
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

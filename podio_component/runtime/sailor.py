@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import FrameType
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 from podio_component import descriptor
 from podio_component.errors import PodioComponentError, UsageError
@@ -151,7 +150,6 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
         settings = runtime_settings.read(env)
         for secret in (settings.api_key, settings.message_crypto_password, settings.amqp_uri):
             register_secret(secret)
-        register_secret(urlsplit(settings.amqp_uri).password)
         action_main = _action(settings.function, settings.component_path)
         api = PlatformApi(
             settings.api_uri,

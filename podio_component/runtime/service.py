@@ -7,7 +7,9 @@ function), and POSTs the result to ELASTICIO_POST_RESULT_URL, as the Node.js run
   {"status": "success", "data": {"verified": false, "reason": "..."}}   the credential fails
   {"status": "error", "data": {"message": "..."}}                       the check cannot run
 
-It exits 0 once the result is posted, and 1 when it cannot be posted.
+It exits 0 once the result is posted. It exits 1 when the result cannot be posted, and
+when the container itself is at fault (an unknown method, a malformed PODIO_* or
+ELASTICIO_API_REQUEST_RETRY_ATTEMPTS setting): that is posted as an error first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from podio_component import descriptor
 from podio_component.client import Timeouts, new_session, send
+from podio_component.credentials import refuse_local_store
 from podio_component.deadline import Deadline
 from podio_component.errors import (
     PodioComponentError,
@@ -33,15 +36,21 @@ from podio_component.errors import (
 )
 from podio_component.redaction import logger, register_secret
 from podio_component.runtime import logs
+from podio_component.settings import environment
 from podio_component.verify_credentials import verify
 
 log = logger(__name__)
 
 METHODS = ("verifyCredentials", "getMetaModel", "selectModel")
+DEFAULT_POST_ATTEMPTS = 3
 
 
 class ServiceError(PodioComponentError):
     """The service method could not run."""
+
+
+class SetupError(ServiceError):
+    """The container is set up wrongly: posted as an error, and the exit code is 1."""
 
 
 def run(method: str, environ: Mapping[str, str] | None = None) -> int:
@@ -51,25 +60,40 @@ def run(method: str, environ: Mapping[str, str] | None = None) -> int:
     if not url:
         log.critical("ELASTICIO_POST_RESULT_URL is not provided")
         return 1
+    code = 0
+    attempts = DEFAULT_POST_ATTEMPTS
     try:
+        attempts = _post_attempts(env)
         result = {"status": "success", "data": _call(method, env)}
     except Exception as exc:
         message = exc.message if isinstance(exc, PodioComponentError) else repr(exc)
         log.error("the %s service failed: %s", method, message)
         result = {"status": "error", "data": {"message": message}}
+        code = 1 if isinstance(exc, SetupError) else 0
     try:
-        _post(url, result, env)
+        _post(url, result, attempts)
     except ServiceError as exc:
         log.critical("%s", exc.message)
         return 1
-    return 0
+    return code
+
+
+def _post_attempts(env: Mapping[str, str]) -> int:
+    raw = env.get("ELASTICIO_API_REQUEST_RETRY_ATTEMPTS") or str(DEFAULT_POST_ATTEMPTS)
+    if not (raw.strip().isascii() and raw.strip().isdigit()):
+        raise SetupError(
+            f"ELASTICIO_API_REQUEST_RETRY_ATTEMPTS must be a whole number, got {raw!r}"
+        )
+    return int(raw)
 
 
 def _call(method: str, env: Mapping[str, str]) -> Any:
     if method not in METHODS:
-        raise ServiceError(
-            f"Unknown service method {method!r}; expected one of {', '.join(METHODS)}"
-        )
+        raise SetupError(f"Unknown service method {method!r}; expected one of {', '.join(METHODS)}")
+    try:
+        environment()
+    except PodioComponentError as exc:
+        raise SetupError(f"the component's environment is not usable: {exc.message}") from None
     try:
         cfg = json.loads(env.get("ELASTICIO_CFG") or "")
     except ValueError:
@@ -99,6 +123,7 @@ def _verify(cfg: dict[str, Any]) -> dict[str, Any]:
     """Verified, not verified (the credential's fault), or an exception (the check itself
     could not run: Podio or the platform unreachable, rate-limited, failing)."""
     try:
+        refuse_local_store(cfg)
         return verify(cfg)
     except PodioComponentError as exc:
         cannot_run = (
@@ -111,7 +136,7 @@ def _verify(cfg: dict[str, Any]) -> dict[str, Any]:
         return {"verified": False, "reason": exc.message}
 
 
-def _post(url: str, result: dict[str, Any], env: Mapping[str, str]) -> None:
+def _post(url: str, result: dict[str, Any], attempts: int) -> None:
     """POST the result; basic auth may be embedded in the URL, as the platform does."""
     parts = urlsplit(url)
     session = new_session(url)
@@ -119,7 +144,6 @@ def _post(url: str, result: dict[str, Any], env: Mapping[str, str]) -> None:
         register_secret(parts.password)
         session.auth = (unquote(parts.username), unquote(parts.password))
         url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-    attempts = int(env.get("ELASTICIO_API_REQUEST_RETRY_ATTEMPTS") or 3)
     retrying = Retrying(
         stop=stop_after_attempt(attempts + 1),
         wait=wait_exponential(multiplier=0.1, max=5),

@@ -13,8 +13,10 @@ import os
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from podio_component.errors import PodioComponentError
+from podio_component.redaction import register_secret
 
 PREFIX = "ELASTICIO_"
 MANDATORY = (
@@ -139,6 +141,30 @@ def flag(value: str | None, default: bool) -> bool:
     return value not in ("", "false")
 
 
+def _amqp_problem(uri: str) -> str | None:
+    """Why pika could not connect to uri, or None; the password is registered as a secret
+    first, and the address itself is never echoed."""
+    if not uri:
+        return None  # reported as missing
+    try:
+        parts = urlsplit(uri)
+        register_secret(parts.password)
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("amqp", "amqps"):
+        return "the scheme must be amqp or amqps"
+    if not parts.hostname:
+        return "it names no host"
+    import pika  # the runtime loads it next anyway
+
+    try:
+        pika.URLParameters(uri)
+    except Exception as exc:  # pika raises ValueError, IndexError, TypeError alike
+        return str(exc) or type(exc).__name__
+    return None
+
+
 def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
     """The settings from the environment, or one SettingsError naming every problem."""
     env = os.environ if environ is None else environ
@@ -172,6 +198,12 @@ def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
         problems.append(
             f"{PREFIX}INPUT_FORMAT={env[PREFIX + 'INPUT_FORMAT']!r} is not supported "
             "(only the default input format is)"
+        )
+    amqp_problem = _amqp_problem(mandatory("AMQP_URI"))
+    if amqp_problem:
+        problems.append(
+            f"{PREFIX}AMQP_URI must be an address such as amqp://USER:PASSWORD@HOST:5672/VHOST "
+            f"({amqp_problem})"
         )
     iv = mandatory("MESSAGE_CRYPTO_IV")
     if iv and len(iv.encode()) != 16:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import ipaddress
 import queue
+import re
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
@@ -41,36 +42,52 @@ class Redirect(NamedTuple):
     path: str
 
 
-def checked_redirect(uri: str | None) -> Redirect:
-    """A --redirect-uri that leads back to this machine: plain http (the local server has no
-    certificate), a host that is or resolves to 127.0.0.1, no query or fragment."""
+# Only what every URL parser (browsers, urllib3, Python's urlsplit) reads the same way: no
+# user name, backslash, percent-escape, query or fragment, and a path without dot segments.
+_REDIRECT = re.compile(
+    r"http://(?P<host>[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})(?P<path>/[A-Za-z0-9._~/-]*)"
+)
+_SHAPE = (
+    "--redirect-uri must look like http://NAME:PORT/PATH: NAME 127.0.0.1 or a name for it, "
+    "PORT from 1 to 65535, PATH of letters, digits and . _ ~ - / without . or .. segments, "
+    "and no user name, query or fragment"
+)
+Resolver = Callable[[str], set[str]]
+
+
+def checked_redirect(uri: str | None, resolve: Resolver | None = None) -> Redirect:
+    """A --redirect-uri that leads back to the callback server and nowhere else: plain http
+    (the local server has no certificate) to 127.0.0.1, or to a name whose every address,
+    IPv4 and IPv6, is 127.0.0.1 (the server listens there only)."""
     if uri is None:
         return Redirect(None, 0, DEFAULT_PATH)
-    parts = urlsplit(uri)
-    host = parts.hostname or ""
-    if parts.scheme != "http" or not host or parts.query or parts.fragment:
-        raise UsageError(
-            f"--redirect-uri must look like http://NAME:PORT/PATH without a query, got {uri!r}"
-        )
-    try:
-        port = parts.port or 80
-    except ValueError:
-        raise UsageError(f"--redirect-uri has an invalid port: {uri!r}") from None
-    addresses = _addresses(host)
-    if not addresses or not all(ipaddress.ip_address(a).is_loopback for a in addresses):
+    match = _REDIRECT.fullmatch(uri)
+    port = int(match["port"]) if match else 0
+    path = match["path"] if match else ""
+    if match is None or not 0 < port <= 65535 or {".", ".."} & set(path.split("/")):
+        raise UsageError(f"{_SHAPE}; got {uri!r}")
+    host = match["host"]
+    addresses = (resolve or _addresses)(host)
+    if addresses != {HOST}:
         raise UsageError(
             f"--redirect-uri must lead back to this machine, but {host} resolves to "
-            f"{', '.join(sorted(addresses)) or 'nothing'}; use a name that resolves to "
-            "127.0.0.1 (see the README)"
+            f"{', '.join(sorted(addresses)) or 'nothing'}; the callback server listens on "
+            f"{HOST} only, so use {HOST} or a name whose every address is {HOST} (see the docs)"
         )
-    return Redirect(uri, port, parts.path or "/")
+    return Redirect(uri, port, path)
 
 
 def _addresses(host: str) -> set[str]:
+    """Every address a name resolves to, IPv4 and IPv6."""
     try:
-        return {str(info[4][0]) for info in socket.getaddrinfo(host, None, socket.AF_INET)}
+        return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except (OSError, UnicodeError):
         return set()
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a burst of connections waits its turn instead of being refused
 
 
 class Verdict(NamedTuple):
@@ -91,12 +108,11 @@ class CallbackServer:
         self._answered = False
         self._lock = threading.Lock()
         try:
-            self._server = ThreadingHTTPServer((HOST, redirect.port), _handler(self))
+            self._server = LoopbackServer((HOST, redirect.port), _handler(self))
         except OSError as exc:
             raise UsageError(
                 f"cannot listen on {HOST}:{redirect.port} for the sign-in ({exc.strerror})"
             ) from None
-        self._server.daemon_threads = True
         port = self._server.server_address[1]
         self.redirect_uri = redirect.uri or f"http://{HOST}:{port}{DEFAULT_PATH}"
         self._thread = threading.Thread(

@@ -88,6 +88,7 @@ def login(args: argparse.Namespace) -> int:
         args.timeout or DEFAULT_TIMEOUT,
         terminal,
     )
+    store.check_writable()  # before the person signs in for nothing
     asked_at = time.time()
     secret = None if args.client_side else _client_secret(env, terminal)
     token = _sign_in(args, env, client_id, secret, browser, terminal)

@@ -55,6 +55,10 @@ def checked_name(name: object, field: str = "credential name") -> str:
     return name
 
 
+class StoreNotWritable(CredentialsError):
+    """Nothing can be saved in the store: a read-only directory or file system."""
+
+
 class StoredCredential(BaseModel):
     """What one store file holds."""
 
@@ -169,10 +173,26 @@ class CredentialStore:
                 f"credential {name} is being refreshed or saved by another process, which "
                 f"has held its lock for more than {timeout:.0f} s; try again"
             ) from None
+        except OSError as exc:
+            raise self._unwritable(exc) from None
         try:
             yield
         finally:
             lock.release()
+
+    def check_writable(self) -> None:
+        """StoreNotWritable unless a credential can be saved here (checked before a person
+        goes through a sign-in whose result could not be kept)."""
+        directory = self._directory(create=True)
+        if directory is None or not os.access(directory, os.W_OK):
+            raise self._unwritable(PermissionError(errno.EACCES, "not writable"))
+
+    def _unwritable(self, exc: OSError) -> StoreNotWritable:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        return StoreNotWritable(
+            f"the credential store {self.directory} cannot be written ({reason}); make it "
+            "writable, or set PODIO_CREDENTIALS_DIR to a directory that is"
+        )
 
     def names(self) -> list[str]:
         directory = self._directory(create=False)
@@ -188,7 +208,8 @@ class CredentialStore:
         path = self.path(name)
         self._directory(create=False)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            # O_NONBLOCK: a FIFO in the store must not hang the read; it is refused below.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             raise CredentialsError(
                 f"no credential named {name} in {self.directory}; sign in first: "
@@ -246,12 +267,22 @@ class CredentialStore:
         _fsync_directory(directory)
 
     def delete(self, name: str) -> None:
+        """Forget a credential; an unknown name leaves the store untouched."""
         path = self.path(name)
+        if self._directory(create=False) is None or not _exists(path):
+            raise CredentialsError(f"no credential named {name} in {self.directory}")
         with self.locked(name, timeout=10):
             try:
+                info = os.lstat(path)
+                if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                    raise CredentialsError(
+                        f"{path} is not a credential file; refused (remove it by hand)"
+                    )
                 os.unlink(path)
             except FileNotFoundError:
                 raise CredentialsError(f"no credential named {name} in {self.directory}") from None
+            except OSError as exc:
+                raise self._unwritable(exc) from None
         with contextlib.suppress(OSError):
             os.unlink(str(path) + ".lock")
 
@@ -272,6 +303,14 @@ class CredentialStore:
             raise CredentialsError(f"the credential store {directory} is not a directory")
         _check_private(directory, info, "700")
         return directory
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _check_private(path: Path, info: os.stat_result, mode: str) -> None:

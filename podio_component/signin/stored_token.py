@@ -12,7 +12,7 @@ from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError, ReauthenticateError
 from podio_component.redaction import logger
 from podio_component.settings import Environment
-from podio_component.signin.store import CredentialStore, StoredCredential
+from podio_component.signin.store import CredentialStore, StoredCredential, StoreNotWritable
 from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 
 log = logger(__name__)
@@ -115,6 +115,16 @@ class StoredToken:
                     raise self._sign_in_again(why, exc) from None
 
     def _renew_ahead(self, deadline: Deadline) -> str:
+        try:
+            return self._renew_ahead_locked(deadline)
+        except StoreNotWritable as exc:  # raised before anything was asked of Podio
+            current = self._credential
+            if current is None or current.expires_in() <= 0:
+                raise
+            self._warn_not_renewed(exc, current.expires_in())
+            return current.access_token
+
+    def _renew_ahead_locked(self, deadline: Deadline) -> str:
         with self._store.locked(self.name, deadline.remaining()):
             stored = self._adopt(self._store.load(self.name))
             if stored.expires_in() > self._env.refresh_margin:
@@ -127,14 +137,17 @@ class StoredToken:
                 left = stored.expires_in()
                 if left <= 0:
                     raise self._sign_in_again("it has expired", exc) from None
-                log.warning(
-                    "could not refresh credential %s ahead of its expiry (%s); using its "
-                    "current token, which expires in %.0f s",
-                    self.name,
-                    exc.message,
-                    left,
-                )
+                self._warn_not_renewed(exc, left)
                 return stored.access_token
+
+    def _warn_not_renewed(self, why: CredentialsError, left: float) -> None:
+        log.warning(
+            "could not refresh credential %s ahead of its expiry (%s); using its current "
+            "token, which expires in %.0f s",
+            self.name,
+            why.message,
+            left,
+        )
 
     def _refresh(self, stored: StoredCredential, deadline: Deadline) -> StoredCredential:
         try:
