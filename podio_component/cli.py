@@ -57,7 +57,7 @@ def _fault_arg(text: str) -> Any:
 
 
 def _name_arg(text: str) -> str:
-    from podio_component.signin.store import checked_name
+    from podio_component.credentials.store import checked_name
 
     try:
         return checked_name(text)
@@ -81,7 +81,7 @@ def _cfg(args: argparse.Namespace) -> Any:
 
 
 def _credential_variable() -> str | None:
-    from podio_component.signin.store import checked_name
+    from podio_component.credentials.store import checked_name
 
     name = os.environ.get("PODIO_CREDENTIAL") or None
     if name is None:

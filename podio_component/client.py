@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import time
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
@@ -24,6 +23,7 @@ import urllib3.exceptions
 from requests.utils import get_environ_proxies
 
 from podio_component import __version__
+from podio_component.context import Context
 from podio_component.deadline import MIN_TIMEOUT, Cooldown, Deadline
 from podio_component.errors import (
     CooldownError,
@@ -39,9 +39,7 @@ from podio_component.retry_policy import (
     Answer,
     Attempts,
     CoolingDown,
-    Outcome,
     RetryPolicy,
-    WaitAbandoned,
     never_sent,
 )
 
@@ -217,19 +215,28 @@ class Outgoing(NamedTuple):
 
 
 class TokenSource(Protocol):
-    def token(self, deadline: Deadline) -> str:
+    def token(self, deadline: Deadline, host: Context) -> str:
         """The access token to use now."""
 
-    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
+    def refresh(self, rejected: str, sent_at: float, deadline: Deadline, host: Context) -> str:
         """A token other than `rejected` (which Podio refused on a request sent at the
         monotonic time `sent_at`), or ReauthenticateError when none can be had."""
 
 
 class PodioClient:
     """Podio as one message sees it: a credential's session and token source (shared in
-    the process), the message's retry policy and its deadline."""
+    the process), the message's retry policy, its deadline and its host context."""
 
-    __slots__ = ("api_url", "cooldown", "deadline", "policy", "session", "timeouts", "tokens")
+    __slots__ = (
+        "api_url",
+        "cooldown",
+        "deadline",
+        "host",
+        "policy",
+        "session",
+        "timeouts",
+        "tokens",
+    )
 
     def __init__(
         self,
@@ -240,6 +247,7 @@ class PodioClient:
         timeouts: Timeouts,
         policy: RetryPolicy,
         deadline: Deadline,
+        host: Context,
     ) -> None:
         self.session = session
         self.tokens = tokens
@@ -248,6 +256,7 @@ class PodioClient:
         self.timeouts = timeouts
         self.policy = policy
         self.deadline = deadline
+        self.host = host
 
     def request(
         self,
@@ -267,15 +276,8 @@ class PodioClient:
             extra["Content-Type"] = "application/json"
         outgoing = Outgoing(pin_url(self.api_url, path), data, params, extra)
         attempts = Attempts(method, path, self.deadline)
-        note = ""
-        outcome: Outcome
-        try:
-            outcome = self.policy.run(self._attempt, attempts, outgoing)
-        except (requests.RequestException, CoolingDown) as exc:
-            outcome = exc
-        except WaitAbandoned as abandoned:
-            outcome = abandoned.outcome or CoolingDown(0)
-            note = "; gave up waiting to retry: shutting down"
+        outcome = self.policy.run(lambda: self._attempt(attempts, outgoing), attempts, self.host)
+        note = "; gave up waiting to retry: shutting down" if attempts.abandoned else ""
         note += _deadline_note(attempts)
         if not isinstance(outcome, Answer):
             raise self._failure(attempts, outcome, note) from None
@@ -325,13 +327,13 @@ class PodioClient:
         remaining = self.cooldown.remaining()
         if remaining > 0:
             raise CoolingDown(remaining)
-        token = self.tokens.token(self.deadline)
-        sent_at = time.monotonic()
+        token = self.tokens.token(self.deadline, self.host)
+        sent_at = self.host.clock.monotonic()
         answer = self._send(attempts, outgoing, token)
         if answer.status != 401:
             return answer
         log.info("%s %s got HTTP 401; refreshing the token and replaying once", *_what(attempts))
-        token = self.tokens.refresh(token, sent_at, self.deadline)
+        token = self.tokens.refresh(token, sent_at, self.deadline, self.host)
         answer = self._send(attempts, outgoing, token)
         if answer.status == 401:
             raise ReauthenticateError(
@@ -342,7 +344,7 @@ class PodioClient:
 
     def _send(self, attempts: Attempts, outgoing: Outgoing, token: str) -> Answer:
         attempts.sent += 1
-        started = time.monotonic()
+        started = self.host.clock.monotonic()
         response, content = send(
             self.session,
             attempts.method,
@@ -359,7 +361,7 @@ class PodioClient:
                 "%s %s -> HTTP %d in %.0f ms",
                 *_what(attempts),
                 response.status_code,
-                (time.monotonic() - started) * 1000,
+                (self.host.clock.monotonic() - started) * 1000,
             )
         answer = Answer.of(response, content)
         if answer.status in RATE_LIMIT_STATUSES:

@@ -1,27 +1,30 @@
 """Time windows: the deadline of one message, and the rate-limit cooldown of one credential.
 
-Both read the clock through `monotonic`, looked up at call time, so tests can drive it.
+Both read the process clock they are given (see `context.Clock`).
 """
 
 from __future__ import annotations
 
 import threading
-import time
+
+from podio_component.context import SYSTEM_CLOCK, Clock
 
 MIN_TIMEOUT = 0.001  # a socket timeout of 0 would mean non-blocking, not "no time left"
-monotonic = time.monotonic
 
 
 class Deadline:
     """Every request, Secrets API call and wait of one message fits inside it."""
 
-    def __init__(self, seconds: float, setting: str = "PODIO_DEADLINE") -> None:
+    def __init__(
+        self, seconds: float, setting: str = "PODIO_DEADLINE", clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.seconds = seconds
         self.setting = setting  # named in errors: where the person can change it
-        self.at = monotonic() + seconds
+        self.clock = clock
+        self.at = clock.monotonic() + seconds
 
     def remaining(self) -> float:
-        return self.at - monotonic()
+        return self.at - self.clock.monotonic()
 
     def expired(self) -> bool:
         return self.remaining() <= 0
@@ -36,13 +39,14 @@ class Cooldown:
     process: after a 420 or 429, nothing calls Podio for the credential until the time Podio
     asked for (or retriesDelay, when it said nothing) has passed."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._clock = clock
         self._until = 0.0
         self._lock = threading.Lock()
 
     def remaining(self) -> float:
-        return max(0.0, self._until - monotonic())
+        return max(0.0, self._until - self._clock.monotonic())
 
     def start(self, seconds: float) -> None:
         with self._lock:
-            self._until = max(self._until, monotonic() + seconds)
+            self._until = max(self._until, self._clock.monotonic() + seconds)

@@ -6,58 +6,36 @@
     events.update_snapshot({"cursor": "abc"})    # merges into it
     events.update_keys({"oauth": token_response})  # persists rotated credential fields
 
-Under the platform runtime each call is published (or, for keys, sent to the platform's
-accounts API) before it returns. Outside the runtime there is nowhere to keep a snapshot, so
-snapshot events are ignored; `update_keys` raises instead, because a rotated token that is
-not persisted is lost for good.
+Each goes to the events sink of the message's context (see `context`). Under the platform
+runtime each call is published (or, for keys, sent to the platform's accounts API) before
+it returns. Outside the runtime there is nowhere to keep a snapshot, so snapshot events are
+ignored; `update_keys` raises instead, because a rotated token that is not persisted is
+lost for good.
 """
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
+from podio_component.context import current
 from podio_component.errors import PodioComponentError
 from podio_component.redaction import logger
 
 log = logger(__name__)
 
 
-class EventSink(Protocol):
-    def snapshot(self, snapshot: dict[str, Any]) -> None: ...
-
-    def update_snapshot(self, changes: dict[str, Any]) -> None: ...
-
-    def update_keys(self, keys: dict[str, Any]) -> None: ...
-
-
 class UpdateKeysError(PodioComponentError):
     """Rotated credential fields could not be persisted."""
 
 
-_sink: contextvars.ContextVar[EventSink | None] = contextvars.ContextVar(
-    "podio_component_event_sink", default=None
-)
-
-
-@contextmanager
-def bound(sink: EventSink) -> Iterator[None]:
-    """Route the events emitted in this thread to sink (the runtime, for one message)."""
-    token = _sink.set(sink)
-    try:
-        yield
-    finally:
-        _sink.reset(token)
-
-
 def in_runtime() -> bool:
-    return _sink.get() is not None
+    """Whether an events sink (the platform runtime) takes this message's events."""
+    return current().events is not None
 
 
 def emit_snapshot(snapshot: Mapping[str, Any]) -> None:
-    sink = _sink.get()
+    sink = current().events
     if sink is None:
         log.debug("snapshot event ignored: not running under the platform runtime")
         return
@@ -65,7 +43,7 @@ def emit_snapshot(snapshot: Mapping[str, Any]) -> None:
 
 
 def update_snapshot(changes: Mapping[str, Any]) -> None:
-    sink = _sink.get()
+    sink = current().events
     if sink is None:
         log.debug("updateSnapshot event ignored: not running under the platform runtime")
         return
@@ -75,7 +53,7 @@ def update_snapshot(changes: Mapping[str, Any]) -> None:
 def update_keys(keys: Mapping[str, Any]) -> None:
     """Persist rotated credential fields ({"oauth": <token response>}); raises
     UpdateKeysError when they cannot be persisted."""
-    sink = _sink.get()
+    sink = current().events
     if sink is None:
         raise UpdateKeysError(
             "updateKeys needs the platform runtime, which persists credential fields; "

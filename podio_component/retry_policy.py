@@ -4,7 +4,8 @@ It answers every retry question in one place: may this outcome be retried (metho
 or exception, the wait Podio asked for), how long to wait, when to stop (attempts used up,
 or the message's deadline), when a retried DELETE that finds the object gone counts as
 done, and whether a failed request may safely be tried again later because Podio cannot
-have acted on it. Tenacity runs the loop; the policy only decides.
+have acted on it. `run` is the one loop that drives the attempts, written out in order:
+attempt, decide, wait.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import email.utils
 import re
 import time
 from collections.abc import Callable, Mapping
-from functools import cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import requests
-from tenacity import RetryCallState, Retrying
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from podio_component.context import Context, WaitAbandoned
 from podio_component.deadline import Deadline
 from podio_component.errors import readable_seconds
 from podio_component.redaction import logger
@@ -31,22 +31,6 @@ RATE_LIMIT_STATUSES = frozenset({420, 429})  # 420 is Podio's own rate-limit sta
 GONE_STATUSES = frozenset({404, 410})
 
 _WAIT_HINT = re.compile(r"wait\s+(\d+)\s+seconds?", re.IGNORECASE)
-sleep = time.sleep  # looked up at call time, so tests can record waits instead
-
-
-def pause(seconds: float, abandonable: bool) -> None:
-    """Wait before the next attempt. The platform runtime replaces this, so that a shutdown
-    can cut short a wait it may abandon (the request is safe to try again later) by raising
-    WaitAbandoned."""
-    sleep(seconds)
-
-
-class WaitAbandoned(Exception):
-    """A wait between attempts was given up; `outcome` is the last attempt's outcome."""
-
-    def __init__(self, outcome: Outcome | None = None) -> None:
-        super().__init__("the wait before the next attempt was given up")
-        self.outcome = outcome
 
 
 class CoolingDown(Exception):
@@ -123,7 +107,15 @@ Outcome = Answer | BaseException
 class Attempts:
     """The progress of one logical request: what was sent and what came of it."""
 
-    __slots__ = ("cut_by_deadline", "deadline", "method", "path", "sent", "unanswered")
+    __slots__ = (
+        "abandoned",
+        "cut_by_deadline",
+        "deadline",
+        "method",
+        "path",
+        "sent",
+        "unanswered",
+    )
 
     def __init__(self, method: str, path: str, deadline: Deadline) -> None:
         self.method = method
@@ -131,7 +123,8 @@ class Attempts:
         self.deadline = deadline
         self.sent = 0  # HTTP requests sent, a replay after a 401 included
         self.unanswered = False  # an attempt may have reached Podio but got no answer
-        self.cut_by_deadline = False
+        self.cut_by_deadline = False  # stopped: the next wait would pass the deadline
+        self.abandoned = False  # stopped: the host shut down during a wait
 
 
 class RetryPolicy(NamedTuple):
@@ -191,69 +184,40 @@ class RetryPolicy(NamedTuple):
 
     # ---- driving the attempts ----------------------------------------------------------
 
-    def run(self, attempt: Callable[..., Answer], attempts: Attempts, *args: Any) -> Answer:
-        """Call attempt(attempts, *args) until its outcome is final; return the last answer
-        or raise the last exception."""
-        answer: Answer = _retrying(self)(attempt, attempts, *args)
-        return answer
+    def run(self, attempt: Callable[[], Answer], attempts: Attempts, host: Context) -> Outcome:
+        """Call attempt() until its outcome is final and return that outcome: an answer, or
+        the exception of an attempt that got none. Other exceptions (a refused refresh, a
+        bug) end the loop as they are. The waits go through host.pause."""
+        retry = 0
+        while True:
+            try:
+                outcome: Outcome = attempt()
+            except (requests.RequestException, CoolingDown) as exc:
+                outcome = exc
+            if isinstance(outcome, requests.RequestException) and not never_sent(outcome):
+                attempts.unanswered = True
+            if retry >= self.retries or not self.retryable(attempts.method, outcome):
+                return outcome
+            seconds = self.wait(outcome)
+            if attempts.deadline.remaining() <= seconds:
+                attempts.cut_by_deadline = True
+                return outcome
+            retry += 1
+            self._log_retry(attempts, outcome, seconds, retry)
+            try:
+                host.pause(seconds, self.retry_later(outcome))
+            except WaitAbandoned:
+                attempts.abandoned = True
+                return outcome
 
-    def _should_retry(self, state: RetryCallState) -> bool:
-        attempts: Attempts = state.args[0]
-        outcome = _outcome(state)
-        if isinstance(outcome, requests.RequestException) and not never_sent(outcome):
-            attempts.unanswered = True
-        return self.retryable(attempts.method, outcome)
-
-    def _should_stop(self, state: RetryCallState) -> bool:
-        if state.attempt_number > self.retries:
-            return True
-        attempts: Attempts = state.args[0]
-        if attempts.deadline.remaining() <= state.upcoming_sleep:
-            attempts.cut_by_deadline = True
-            return True
-        return False
-
-    def _wait_before_retry(self, state: RetryCallState) -> None:
-        # The wait happens here, not in tenacity's sleep callback, because whether it may be
-        # abandoned depends on the outcome, which only this callback is given.
-        attempts: Attempts = state.args[0]
-        outcome = _outcome(state)
+    def _log_retry(self, attempts: Attempts, outcome: Outcome, seconds: float, retry: int) -> None:
         what = f"HTTP {outcome.status}" if isinstance(outcome, Answer) else type(outcome).__name__
         log.info(
             "%s %s got %s; retrying in %s (retry %d of %d)",
             attempts.method,
             attempts.path,
             what,
-            readable_seconds(state.upcoming_sleep),
-            state.attempt_number,
+            readable_seconds(seconds),
+            retry,
             self.retries,
         )
-        try:
-            pause(state.upcoming_sleep, self.retry_later(outcome))
-        except WaitAbandoned:
-            raise WaitAbandoned(outcome) from None
-
-
-@cache
-def _retrying(policy: RetryPolicy) -> Retrying:
-    # One per policy, shared by threads: tenacity keeps each call's state thread-local, and
-    # the callbacks read the call's own Attempts from its arguments.
-    return Retrying(
-        retry=policy._should_retry,
-        wait=lambda state: policy.wait(_outcome(state)),
-        stop=policy._should_stop,
-        before_sleep=policy._wait_before_retry,
-        retry_error_callback=lambda state: _outcome_of(state).result(),
-        sleep=lambda seconds: None,  # waited in before_sleep
-    )
-
-
-def _outcome_of(state: RetryCallState) -> Any:
-    assert state.outcome is not None
-    return state.outcome
-
-
-def _outcome(state: RetryCallState) -> Outcome:
-    future = _outcome_of(state)
-    exception: BaseException | None = future.exception()
-    return exception if exception is not None else future.result()

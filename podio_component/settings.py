@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
-import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -169,29 +169,22 @@ class Environment(BaseModel):
 
 
 ENVIRONMENT_NAMES = tuple(field.alias for field in Environment.model_fields.values() if field.alias)
-_environment: Environment | None = None
-_lock = threading.Lock()
 
 
+@functools.cache
 def environment() -> Environment:
     """The process environment's settings, read and validated on first use.
 
     Like the platform's own runtimes, the component reads its environment once per process;
     a host that changes the variables afterwards calls `reload_environment()`.
     """
-    current = _environment
-    if current is None:
-        with _lock:
-            current = _environment or reload_environment()
-    return current
+    values: dict[str, Any] = {
+        name: os.environ[name] for name in ENVIRONMENT_NAMES if os.environ.get(name)
+    }
+    return parse(Environment, values)
 
 
 def reload_environment() -> Environment:
     """Read the environment variables again (and fail here if one is invalid)."""
-    global _environment
-    values: dict[str, Any] = {
-        name: os.environ[name] for name in ENVIRONMENT_NAMES if os.environ.get(name)
-    }
-    _environment = None
-    _environment = parse(Environment, values)
-    return _environment
+    environment.cache_clear()
+    return environment()

@@ -14,12 +14,12 @@ import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from podio_component import deadline, retry_policy
+from podio_component.context import Clock, Context, bound
 from podio_component.credentials import forget_credentials
+from podio_component.credentials.store import CredentialStore, StoredCredential
 from podio_component.emulator import Emulator
 from podio_component.emulator.flow import FlowStep
 from podio_component.settings import ENVIRONMENT_NAMES, environment, reload_environment
-from podio_component.signin.store import CredentialStore, StoredCredential
 from tests import broker
 from tests.sailors import Sailor, Start
 
@@ -91,19 +91,26 @@ def mocked() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
+class RecordingClock(Clock):
+    """Records each sleep instead of sleeping, and moves on by it, as if it had slept."""
+
+    def __init__(self) -> None:
+        self.waited: list[float] = []
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.waited)
+
+    def sleep(self, seconds: float) -> None:
+        self.waited.append(seconds)
+
+
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Waits between attempts are recorded instead of slept, and the component's clock
-    moves on by each wait, as if it had been slept."""
-    waited: list[float] = []
-    real = time.monotonic
-
-    def fake_sleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(retry_policy, "sleep", fake_sleep)
-    monkeypatch.setattr(deadline, "monotonic", lambda: real() + sum(waited))
-    return waited
+def sleeps() -> Iterator[list[float]]:
+    """The test runs with a recording clock: waits between attempts are recorded instead of
+    slept, and the component's clock moves on by each wait."""
+    clock = RecordingClock()
+    with bound(Context(clock=clock)):
+        yield clock.waited
 
 
 @pytest.fixture

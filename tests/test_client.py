@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,9 @@ import pytest
 import requests
 import responses
 
-from podio_component import retry_policy
 from podio_component.actions.make_raw_request import process
 from podio_component.client import new_session
+from podio_component.context import Context, bound
 from podio_component.errors import (
     CooldownError,
     CredentialsError,
@@ -436,14 +437,14 @@ def test_a_message_waits_out_a_short_cooldown_then_sends(
 
 
 def test_a_wait_abandoned_on_shutdown_is_a_retry_later_error(
-    mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+    mocked: responses.RequestsMock,
 ) -> None:
-    def shutting_down(seconds: float, abandonable: bool) -> None:
-        assert abandonable  # a 420: safe to try again later
-        raise retry_policy.WaitAbandoned()
-
-    monkeypatch.setattr(retry_policy, "pause", shutting_down)
+    stopping = threading.Event()
+    stopping.set()  # the host is shutting down: a wait it may abandon is cut short
     mocked.get(f"{API}/item/1", status=420, json=RATE_LIMITED)
-    with pytest.raises(PodioHTTPError, match="gave up waiting to retry: shutting down") as caught:
+    with (
+        bound(Context(stopping=stopping)),
+        pytest.raises(PodioHTTPError, match="gave up waiting to retry: shutting down") as caught,
+    ):
         run(INLINE)
     assert caught.value.retry_later

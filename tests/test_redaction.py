@@ -173,5 +173,5 @@ def test_every_logger_of_the_package_carries_the_filter() -> None:
         for name, log in logging.root.manager.loggerDict.items()
         if name.startswith("podio_component.") and isinstance(log, logging.Logger)
     }
-    assert {"podio_component.client", "podio_component.credentials"} <= set(loggers)
+    assert {"podio_component.client", "podio_component.credentials.inline"} <= set(loggers)
     assert all(any(isinstance(f, RedactingFilter) for f in log.filters) for log in loggers.values())

@@ -13,12 +13,11 @@ import pytest
 from pika.spec import BasicProperties
 
 from podio_component import events
-from podio_component.runtime import protocol
-from podio_component.runtime import settings as runtime_settings
+from podio_component.runtime import protocol, sailor_settings
 from podio_component.runtime.amqp import Broker, BrokerError, Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
-from podio_component.runtime.ledger import Ledger, Outcome, Publication
-from podio_component.runtime.settings import SettingsError
+from podio_component.runtime.ledger import Disposition, Ledger, Publication
+from podio_component.runtime.sailor_settings import SettingsError
 from podio_component.runtime.throttle import Throttle
 
 # The encryption test vector, made with Node.js crypto exactly as the Node.js runtime does.
@@ -37,11 +36,11 @@ VECTOR_V2 = bytes.fromhex(
 )
 CIPHER = MessageCipher("testCryptoPassword", "iv=any16_symbols")
 ENV = {
-    **{f"ELASTICIO_{name}": f"{name.lower()}-value" for name in runtime_settings.MANDATORY},
+    **{f"ELASTICIO_{name}": f"{name.lower()}-value" for name in sailor_settings.MANDATORY},
     "ELASTICIO_MESSAGE_CRYPTO_IV": "iv=any16_symbols",
     "ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
 }
-SETTINGS = runtime_settings.read(ENV)
+SETTINGS = sailor_settings.read(ENV)
 
 
 @pytest.mark.parametrize(("version", "content"), [(1, VECTOR_V1), (2, VECTOR_V2)])
@@ -78,7 +77,7 @@ def test_an_empty_body_decrypts_to_none() -> None:
 def test_every_missing_mandatory_variable_is_named_at_once() -> None:
     partial = {k: v for k, v in ENV.items() if "ROUTING" not in k and "FLOW_ID" not in k}
     with pytest.raises(SettingsError) as caught:
-        runtime_settings.read(partial)
+        sailor_settings.read(partial)
     message = str(caught.value)
     for name in (
         "ELASTICIO_FLOW_ID",
@@ -111,7 +110,7 @@ def test_optional_settings_take_the_node_runtimes_defaults() -> None:
 
 
 def test_the_thread_pool_follows_the_prefetch_unless_set() -> None:
-    read = runtime_settings.read
+    read = sailor_settings.read
     assert read({**ENV, "ELASTICIO_RABBITMQ_PREFETCH_SAILOR": "10"}).worker_threads == 10
     env = {**ENV, "ELASTICIO_RABBITMQ_PREFETCH_SAILOR": "10"}
     assert read({**env, "ELASTICIO_CONSUMER_THREAD_POOL_SIZE": "4"}).worker_threads == 4
@@ -134,7 +133,7 @@ def test_malformed_or_unsupported_settings_are_one_clear_error(
     name: str, value: str, problem: str
 ) -> None:
     with pytest.raises(SettingsError, match=problem):
-        runtime_settings.read({**ENV, name: value})
+        sailor_settings.read({**ENV, name: value})
 
 
 @pytest.mark.parametrize(
@@ -142,7 +141,7 @@ def test_malformed_or_unsupported_settings_are_one_clear_error(
     [(None, False), ("", False), ("false", False), ("0", True), ("yes", True)],
 )
 def test_booleans_follow_the_platforms_rule(value: str | None, expected: bool) -> None:
-    assert runtime_settings.flag(value, default=False) is expected
+    assert sailor_settings.flag(value, default=False) is expected
 
 
 def test_additional_vars_become_camel_cased_headers_and_absent_ones_are_left_out() -> None:
@@ -152,7 +151,7 @@ def test_additional_vars_become_camel_cased_headers_and_absent_ones_are_left_out
         "ELASTICIO_TASK_USER_EMAIL": "ada@example.com",
         "CUSTOM_VAR": "x",
     }
-    headers = runtime_settings.read(env).additional_headers
+    headers = sailor_settings.read(env).additional_headers
     assert headers == {"taskUserEmail": "ada@example.com", "customVar": "x"}
 
 
@@ -333,8 +332,8 @@ def ledger(broker: FakeBroker, dispatched: list[Delivery]) -> Ledger:
     return Ledger(settings, cast(Broker, broker), dispatched.append, threading.Event())
 
 
-def output() -> Outcome:
-    return Outcome(
+def output() -> Disposition:
+    return Disposition(
         (Publication("data", b"out", BasicProperties(headers={"messageId": "o1"})),), ack=True
     )
 
@@ -387,8 +386,8 @@ def test_the_same_message_id_twice_on_one_channel_is_two_inputs() -> None:
     books.on_delivery(one)
     books.on_delivery(two)
     assert dispatched == [one, two]
-    books.complete(two, Outcome((), ack=True))
-    books.complete(one, Outcome((), ack=False))
+    books.complete(two, Disposition((), ack=True))
+    books.complete(one, Disposition((), ack=False))
     assert sorted(broker.settled) == [(5, False, False), (6, True, False)]
     assert books.idle.is_set()
 

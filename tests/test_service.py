@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
+from podio_component.credentials.store import CredentialStore
 from podio_component.emulator import Emulator
-from podio_component.signin.store import CredentialStore
 from tests.conftest import save_credential
 
 

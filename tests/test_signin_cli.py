@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from podio_component.credentials.store import CredentialStore
 from podio_component.emulator import Emulator
 from podio_component.errors import UsageError
 from podio_component.signin.callback import LoopbackServer, Redirect, checked_redirect
-from podio_component.signin.store import CredentialStore
 from tests.conftest import ROOT, read_only, save_credential
 
 APP_TOKEN = "emulator-app-token-30"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from podio_component.credentials.store import CredentialStore, StoreNotWritable, checked_name
 from podio_component.emulator import Emulator
 from podio_component.errors import CredentialsError, InputError
-from podio_component.signin.store import CredentialStore, StoreNotWritable, checked_name
 from tests.conftest import ROOT, read_only, save_credential
 
 
@@ -177,7 +177,7 @@ def test_a_process_killed_while_writing_leaves_a_readable_store(
     old = save_credential(store, emulator, "work")
     script = (
         "import os, signal, sys\n"
-        "from podio_component.signin.store import CredentialStore\n"
+        "from podio_component.credentials.store import CredentialStore\n"
         "from pathlib import Path\n"
         "store = CredentialStore(Path(sys.argv[1]))\n"
         "new = store.load('work').model_copy(update={'client_id': 'changed'})\n"

@@ -9,16 +9,18 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 
 from podio_component import events
 from podio_component.actions.make_raw_request import process
+from podio_component.context import Context, bound
 from podio_component.credentials import connect, forget_credentials
+from podio_component.credentials.store import CredentialStore
 from podio_component.emulator import Emulator, Fault
 from podio_component.errors import CredentialsError, ReauthenticateError
-from podio_component.signin.store import CredentialStore
 from tests.conftest import ROOT, SetEnv, read_only, save_credential
 
 REFRESHES = ("POST", "/oauth/token")
@@ -257,6 +259,11 @@ def test_a_failed_save_then_expiry_asks_to_sign_in_again(
         status({"credential": "work"})
 
 
+def on_platform(sink: Sink) -> AbstractContextManager[Context]:
+    """As the platform runtime runs an action: its events go to sink."""
+    return bound(Context(events=sink, on_platform=True))
+
+
 class Sink:
     def __init__(self, refuse: bool = False) -> None:
         self.keys: list[dict[str, Any]] = []
@@ -278,7 +285,7 @@ def test_the_platform_runtime_never_reads_the_local_store(
     emulator: Emulator, store: CredentialStore
 ) -> None:
     save_credential(store, emulator, "work")
-    with events.bound(Sink()), pytest.raises(CredentialsError) as caught:
+    with on_platform(Sink()), pytest.raises(CredentialsError) as caught:
         connect({"credential": "work"})
     assert caught.value.message == (
         "cfg.credential names a credential in a local store, which the platform runtime "
@@ -320,7 +327,7 @@ def test_under_the_runtime_an_inline_token_is_refreshed_and_handed_to_the_platfo
     client_env(emulator, setenv)
     cfg = legacy_cfg(emulator)
     sink = Sink()
-    with events.bound(sink):
+    with on_platform(sink):
         assert status(cfg)["statusCode"] == 200
         assert status(cfg)["statusCode"] == 200  # the next message uses the new token
     (keys,) = sink.keys
@@ -336,7 +343,7 @@ def test_keys_the_platform_refuses_fail_the_message_but_the_new_token_is_kept(
 ) -> None:
     client_env(emulator, setenv)
     cfg = legacy_cfg(emulator)
-    with events.bound(Sink(refuse=True)):
+    with on_platform(Sink(refuse=True)):
         with pytest.raises(CredentialsError) as caught:
             status(cfg)
         assert status(cfg)["statusCode"] == 200
@@ -351,7 +358,7 @@ def test_keys_the_platform_refuses_fail_the_message_but_the_new_token_is_kept(
 def test_without_client_credentials_the_inline_refresh_says_what_to_configure(
     emulator: Emulator,
 ) -> None:
-    with events.bound(Sink()), pytest.raises(ReauthenticateError) as caught:
+    with on_platform(Sink()), pytest.raises(ReauthenticateError) as caught:
         status(legacy_cfg(emulator))
     assert caught.value.message == (
         "Podio rejected the access token in cfg.oauth (HTTP 401); refreshing it needs the "

@@ -1,7 +1,7 @@
 """The I/O thread's books: the deliveries in flight, what each one publishes, and the one ack
 or reject that ends it.
 
-Workers hand over an Outcome (the publications and the settlement) and move on; everything
+Workers hand over a Disposition (the publications and the settlement) and move on; everything
 here runs on the I/O thread, so it needs no locks. Publications go out on the confirm
 channel; a refused one is retried with backoff (AMQP_PUBLISH_RETRY_*), an unroutable one is
 not (the input is rejected so the platform's dead-letter keeps it). Only when every
@@ -25,7 +25,7 @@ from pika.spec import BasicProperties
 from podio_component.redaction import logger
 from podio_component.runtime import protocol
 from podio_component.runtime.amqp import Broker, Delivery, Unroutable
-from podio_component.runtime.settings import SailorSettings
+from podio_component.runtime.sailor_settings import SailorSettings
 
 log = logger(__name__)
 
@@ -39,7 +39,7 @@ class Publication(NamedTuple):
     properties: BasicProperties
 
 
-class Outcome(NamedTuple):
+class Disposition(NamedTuple):
     """What processing one delivery came to."""
 
     publications: tuple[Publication, ...]
@@ -48,12 +48,12 @@ class Outcome(NamedTuple):
 
 
 class _Entry:
-    __slots__ = ("latest", "outcome", "timer", "tracked")
+    __slots__ = ("disposition", "latest", "timer", "tracked")
 
     def __init__(self, delivery: Delivery, tracked: bool) -> None:
         self.latest = delivery
         self.tracked = tracked
-        self.outcome: Outcome | None = None  # set once published: waiting to settle
+        self.disposition: Disposition | None = None  # set once published: waiting to settle
         self.timer: Any = None
 
 
@@ -87,7 +87,7 @@ class Ledger:
         elif delivery.redelivered and delivery.generation > entry.latest.generation:
             log.info("a message in flight was delivered again after a reconnect")
             entry.latest = delivery
-            if entry.outcome is not None:  # already done: settle this delivery now
+            if entry.disposition is not None:  # already done: settle this delivery now
                 self._settle(key, entry)
             return
         else:  # the same messageId twice on one channel: two inputs, both processed
@@ -104,9 +104,9 @@ class Ledger:
 
     # ---- completion (called on the I/O thread, for a worker) -------------------------------
 
-    def complete(self, delivery: Delivery, outcome: Outcome) -> None:
-        """Publish the outcome's messages, then settle the delivery."""
-        remaining = [len(outcome.publications)]
+    def complete(self, delivery: Delivery, disposition: Disposition) -> None:
+        """Publish the disposition's messages, then settle the delivery."""
+        remaining = [len(disposition.publications)]
         failed: list[bool] = [False]
 
         def done(error: BaseException | None) -> None:
@@ -114,12 +114,12 @@ class Ledger:
             if error is not None:
                 failed[0] = True
             if remaining[0] == 0:
-                final = outcome._replace(ack=False, requeue=False) if failed[0] else outcome
+                final = disposition._replace(ack=False, requeue=False) if failed[0] else disposition
                 self._finish(delivery, final)
 
-        if not outcome.publications:
-            self._finish(delivery, outcome)
-        for publication in outcome.publications:
+        if not disposition.publications:
+            self._finish(delivery, disposition)
+        for publication in disposition.publications:
             self._publish(publication, 0, done)
 
     def _publish(
@@ -163,23 +163,23 @@ class Ledger:
             confirmed,
         )
 
-    def _finish(self, delivery: Delivery, outcome: Outcome) -> None:
+    def _finish(self, delivery: Delivery, disposition: Disposition) -> None:
         if id(delivery) in self._untracked:
             self._untracked.discard(id(delivery))
-            if not self.broker.settle_now(delivery, outcome.ack, outcome.requeue):
+            if not self.broker.settle_now(delivery, disposition.ack, disposition.requeue):
                 log.warning("the message could not be settled; RabbitMQ will deliver it again")
             self._check_idle()
             return
         key = protocol.dedupe_key(delivery.properties.headers or {}, delivery.body)
         entry = self._entries[key]
-        entry.outcome = outcome
+        entry.disposition = disposition
         self._settle(key, entry)
 
     def _settle(self, key: Key, entry: _Entry) -> None:
         """Exactly one ack or reject, of the newest delivery of the message; if the channel
         it came on is gone, wait for the redelivery on the new one."""
-        assert entry.outcome is not None
-        if self.broker.settle_now(entry.latest, entry.outcome.ack, entry.outcome.requeue):
+        assert entry.disposition is not None
+        if self.broker.settle_now(entry.latest, entry.disposition.ack, entry.disposition.requeue):
             if entry.timer is not None:
                 entry.timer.cancel()
             del self._entries[key]

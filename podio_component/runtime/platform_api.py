@@ -14,10 +14,9 @@ import urllib.request
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-
 from podio_component import __version__
 from podio_component.errors import PodioComponentError
+from podio_component.quick_retry import QuickRetry, Transient
 from podio_component.redaction import register_secret
 
 TIMEOUT = 30.0  # seconds per call
@@ -33,10 +32,6 @@ class Step(NamedTuple):
     config: dict[str, Any]
     snapshot: dict[str, Any]
     is_passthrough: bool
-
-
-class _Transient(PlatformApiError):
-    """No answer, or a 5xx: worth another try."""
 
 
 class PlatformApi:
@@ -55,12 +50,7 @@ class PlatformApi:
             "Connection": "Keep-Alive",
             "User-Agent": f"podio-component/{__version__}",
         }
-        self._retrying = Retrying(
-            stop=stop_after_attempt(attempts + 1),
-            wait=wait_exponential(multiplier=delay_ms / 1000, max=5),
-            retry=retry_if_exception(lambda exc: isinstance(exc, _Transient)),
-            reraise=True,
-        )
+        self._retry = QuickRetry(attempts + 1, delay_ms / 1000, 5)
 
     def step(self, flow_id: str, step_id: str) -> Step:
         path = f"/v1/tasks/{quote(flow_id, safe='')}/steps/{quote(step_id, safe='')}"
@@ -79,7 +69,10 @@ class PlatformApi:
         self._call("PUT", path, "update keys", {"keys": keys})
 
     def _call(self, method: str, path: str, what: str, body: Any = None) -> Any:
-        return self._retrying(self._call_once, method, path, what, body)
+        try:
+            return self._retry.call(lambda: self._call_once(method, path, what, body))
+        except Transient as exc:
+            raise PlatformApiError(exc.message) from None
 
     def _call_once(self, method: str, path: str, what: str, body: Any) -> Any:
         headers = dict(self._headers)
@@ -93,10 +86,10 @@ class PlatformApi:
             with _OPENER.open(request, timeout=TIMEOUT) as response:
                 content = response.read()
         except urllib.error.HTTPError as exc:
-            error = _Transient if exc.code >= 500 else PlatformApiError
+            error = Transient if exc.code >= 500 else PlatformApiError
             raise error(f"could not {what}: the platform API answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise _Transient(
+            raise Transient(
                 f"could not {what}: the platform API is unreachable ({type(exc).__name__})"
             ) from None
         try:

@@ -17,7 +17,7 @@ from pika.spec import BasicProperties
 
 from podio_component.redaction import redact
 from podio_component.runtime.crypto import MessageCipher, to_json
-from podio_component.runtime.settings import SailorSettings
+from podio_component.runtime.sailor_settings import SailorSettings
 
 META_PREFIX = "x-eio-meta-"
 ROUTING_KEY_HEADER = "x-eio-routing-key"

@@ -25,12 +25,11 @@ from typing import NoReturn
 from podio_component import descriptor
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.redaction import logger, register_secret
-from podio_component.runtime import logs
-from podio_component.runtime import settings as runtime_settings
+from podio_component.runtime import bunyan, sailor_settings
 from podio_component.runtime.amqp import Broker, BrokerError, Delivery
-from podio_component.runtime.ledger import Ledger, Outcome
+from podio_component.runtime.ledger import Disposition, Ledger
 from podio_component.runtime.platform_api import PlatformApi, PlatformApiError, Step
-from podio_component.runtime.settings import SailorSettings
+from podio_component.runtime.sailor_settings import SailorSettings
 from podio_component.runtime.worker import Worker
 
 log = logger(__name__)
@@ -81,14 +80,14 @@ class Sailor:
 
     def _handle(self, delivery: Delivery) -> None:
         if self.stopping.is_set():  # not started before shutdown: back to the queue
-            outcome = Outcome((), ack=False, requeue=True)
+            disposition = Disposition((), ack=False, requeue=True)
         else:
             try:
-                outcome = self.worker.process(delivery)
+                disposition = self.worker.process(delivery)
             except Exception:
                 log.exception("the runtime failed on a message; it is rejected")
-                outcome = Outcome((), ack=False)
-        self.broker.run_soon(self.ledger.complete, delivery, outcome)
+                disposition = Disposition((), ack=False)
+        self.broker.run_soon(self.ledger.complete, delivery, disposition)
 
     def _on_failure(self, reason: str) -> None:
         self.failure = reason
@@ -133,7 +132,7 @@ class Sailor:
 def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     """The `podio-component sailor` command."""
     env = os.environ if environ is None else environ
-    logs.configure(env)
+    bunyan.configure(env)
     stop_asked = threading.Event()
     sailor: Sailor | None = None
 
@@ -147,7 +146,7 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
     try:
-        settings = runtime_settings.read(env)
+        settings = sailor_settings.read(env)
         for secret in (settings.api_key, settings.message_crypto_password, settings.amqp_uri):
             register_secret(secret)
         action_main = _action(settings.function, settings.component_path)

@@ -22,11 +22,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from podio_component import descriptor
 from podio_component.client import Timeouts, new_session, send
-from podio_component.credentials import refuse_local_store
+from podio_component.context import Context, bound
 from podio_component.deadline import Deadline
 from podio_component.errors import (
     PodioComponentError,
@@ -34,8 +33,9 @@ from podio_component.errors import (
     PodioTransportError,
     UsageError,
 )
+from podio_component.quick_retry import QuickRetry, Transient
 from podio_component.redaction import logger, register_secret
-from podio_component.runtime import logs
+from podio_component.runtime import bunyan
 from podio_component.settings import environment
 from podio_component.verify_credentials import verify
 
@@ -55,7 +55,7 @@ class SetupError(ServiceError):
 
 def run(method: str, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
-    logs.configure(env)
+    bunyan.configure(env)
     url = env.get("ELASTICIO_POST_RESULT_URL")
     if not url:
         log.critical("ELASTICIO_POST_RESULT_URL is not provided")
@@ -64,7 +64,8 @@ def run(method: str, environ: Mapping[str, str] | None = None) -> int:
     attempts = DEFAULT_POST_ATTEMPTS
     try:
         attempts = _post_attempts(env)
-        result = {"status": "success", "data": _call(method, env)}
+        with bound(Context(on_platform=True)):  # the platform never reads a local store
+            result = {"status": "success", "data": _call(method, env)}
     except Exception as exc:
         message = exc.message if isinstance(exc, PodioComponentError) else repr(exc)
         log.error("the %s service failed: %s", method, message)
@@ -123,7 +124,6 @@ def _verify(cfg: dict[str, Any]) -> dict[str, Any]:
     """Verified, not verified (the credential's fault), or an exception (the check itself
     could not run: Podio or the platform unreachable, rate-limited, failing)."""
     try:
-        refuse_local_store(cfg)
         return verify(cfg)
     except PodioComponentError as exc:
         cannot_run = (
@@ -144,12 +144,6 @@ def _post(url: str, result: dict[str, Any], attempts: int) -> None:
         register_secret(parts.password)
         session.auth = (unquote(parts.username), unquote(parts.password))
         url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-    retrying = Retrying(
-        stop=stop_after_attempt(attempts + 1),
-        wait=wait_exponential(multiplier=0.1, max=5),
-        retry=retry_if_exception_type(_Retryable),
-        reraise=True,
-    )
 
     def once() -> None:
         try:
@@ -157,14 +151,13 @@ def _post(url: str, result: dict[str, Any], attempts: int) -> None:
                 session, "POST", url, deadline=Deadline(60), timeouts=Timeouts(10, 30), json=result
             )
         except requests.RequestException as exc:
-            raise _Retryable(f"could not post the result: {type(exc).__name__}") from None
+            raise Transient(f"could not post the result: {type(exc).__name__}") from None
         if response.status_code >= 500:
-            raise _Retryable(f"could not post the result: HTTP {response.status_code}")
+            raise Transient(f"could not post the result: HTTP {response.status_code}")
         if response.status_code != 200:
             raise ServiceError(f"could not post the result: HTTP {response.status_code}")
 
-    retrying(once)
-
-
-class _Retryable(ServiceError):
-    """No answer, or a 5xx: worth another try."""
+    try:
+        QuickRetry(attempts + 1, 0.1, 5).call(once)
+    except Transient as exc:
+        raise ServiceError(exc.message) from None

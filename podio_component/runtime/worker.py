@@ -13,25 +13,22 @@ out (see ledger.py).
 from __future__ import annotations
 
 import importlib
-import json
 import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from pika.spec import BasicProperties
 
-from podio_component import events
+from podio_component.context import Context, bound
 from podio_component.errors import InputError, OutputTooLargeError, PodioComponentError
-from podio_component.events import UpdateKeysError
 from podio_component.redaction import logger
-from podio_component.runtime import logs, protocol
+from podio_component.runtime import bunyan, protocol
 from podio_component.runtime.amqp import Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
-from podio_component.runtime.ledger import Ledger, Outcome, Publication
-from podio_component.runtime.platform_api import PlatformApi, PlatformApiError, Step
-from podio_component.runtime.settings import SailorSettings
-from podio_component.runtime.throttle import Throttle
+from podio_component.runtime.ledger import Disposition, Ledger, Publication
+from podio_component.runtime.platform_api import PlatformApi, Step
+from podio_component.runtime.sailor_settings import SailorSettings
+from podio_component.runtime.step import StepEvents, StepState, json_copy
 
 log = logger(__name__)
 
@@ -59,14 +56,9 @@ class Worker:
         self.api = api
         self.stopping = stopping  # shutdown asked: cut short the retry waits we may
         self.cipher = MessageCipher(settings.message_crypto_password, settings.message_crypto_iv)
-        interval = settings.rate_interval
-        self.data_throttle = Throttle(settings.data_rate_limit, interval)
-        self.error_throttle = Throttle(settings.error_rate_limit, interval)
-        self.snapshot_throttle = Throttle(settings.snapshot_rate_limit, interval)
-        self.snapshot: dict[str, Any] = dict(step.snapshot)
-        self.snapshot_lock = threading.Lock()
+        self.state = StepState(step.snapshot, settings)
 
-    def process(self, delivery: Delivery) -> Outcome:
+    def process(self, delivery: Delivery) -> Disposition:
         """Process one delivery; what to publish, and whether to acknowledge it."""
         headers = delivery.properties.headers or {}
         incoming = protocol.incoming_headers(headers)
@@ -75,12 +67,12 @@ class Worker:
             "messageId": str(incoming.get("messageId") or "unknown"),
             "parentMessageId": str(incoming.get("parentMessageId") or "unknown"),
         }
-        with logs.message_context(context):
+        with bunyan.message_context(context):
             try:
                 message = self.cipher.decrypt(delivery.body, protocol.protocol_version(headers))
             except UndecryptableError as exc:
                 log.error("rejected a message that cannot be decrypted (%s)", exc)
-                return Outcome((), ack=False)
+                return Disposition((), ack=False)
             base = protocol.outgoing_headers(incoming, self.settings)
             try:
                 message = self._input(message, headers)
@@ -93,7 +85,7 @@ class Worker:
                 log.exception("the action failed")
                 return self._fail(exc, base, delivery)
             if not output:
-                return Outcome((), ack=True)
+                return Disposition((), ack=True)
             return self._emit(output, message, incoming, base, delivery)
 
     # ---- running the action --------------------------------------------------------------
@@ -119,15 +111,13 @@ class Worker:
 
     def _run_action(self, message: dict[str, Any], base: dict[str, Any]) -> Any:
         module = importlib.import_module(self.action_main)
-        # Imported here, not at start: it brings requests, which consuming does not need.
-        from podio_component import retry_policy
-
-        retry_policy.pause = self._pause
-        cfg = _copy(self.step.config)
-        with self.snapshot_lock:
-            snapshot = _copy(self.snapshot)
-        with events.bound(_Events(self, cfg, base)):
-            return module.process(message, cfg, snapshot)
+        cfg = json_copy(self.step.config)
+        events = StepEvents(
+            self.state, self.ledger.publish_and_wait, self.settings, self.api, cfg, base
+        )
+        host = Context(events=events, stopping=self.stopping, on_platform=True)
+        with bound(host):
+            return module.process(message, cfg, self.state.snapshot())
 
     # ---- what comes of it ----------------------------------------------------------------
 
@@ -138,7 +128,7 @@ class Worker:
         incoming: Mapping[str, Any],
         base: dict[str, Any],
         delivery: Delivery,
-    ) -> Outcome:
+    ) -> Disposition:
         routing_key, data, headers = protocol.data_message(
             output, message, incoming, base, self.settings, self.step.is_passthrough
         )
@@ -148,10 +138,10 @@ class Worker:
             return self._fail(
                 OutputTooLargeError(protocol.size_error(len(body), limit)), base, delivery
             )
-        self.data_throttle.wait()
-        return Outcome((Publication(routing_key, body, self._properties(headers)),), ack=True)
+        self.state.data_throttle.wait()
+        return Disposition((Publication(routing_key, body, self._properties(headers)),), ack=True)
 
-    def _fail(self, error: BaseException, base: dict[str, Any], delivery: Delivery) -> Outcome:
+    def _fail(self, error: BaseException, base: dict[str, Any], delivery: Delivery) -> Disposition:
         """The error message (and its reply_to copy); the input is then rejected."""
         headers = {**base, "end": protocol.now_ms()}
         version = protocol.protocol_version(delivery.properties.headers or {})
@@ -166,12 +156,12 @@ class Worker:
             publications.append(
                 Publication(str(reply_to), encrypted_error, self._properties(reply))
             )
-        self.error_throttle.wait()
-        return Outcome(tuple(publications), ack=False)
+        self.state.error_throttle.wait()
+        return Disposition(tuple(publications), ack=False)
 
     def _rebound(
         self, delivery: Delivery, error: PodioComponentError, base: dict[str, Any]
-    ) -> Outcome:
+    ) -> Disposition:
         """Send the input round again later; it is acknowledged either way."""
         properties = protocol.rebound_properties(delivery.properties, error.message, self.settings)
         if properties is None:
@@ -187,68 +177,7 @@ class Worker:
             error.message,
         )
         rebound = Publication(self.settings.rebound_routing_key, delivery.body, properties)
-        return Outcome((rebound,), ack=True)
-
-    def _pause(self, seconds: float, abandonable: bool) -> None:
-        """Waits between retries; a shutdown cuts short those that may be abandoned."""
-        from podio_component.retry_policy import WaitAbandoned
-
-        if not abandonable:
-            time.sleep(seconds)
-        elif self.stopping.wait(seconds):
-            raise WaitAbandoned()
+        return Disposition((rebound,), ack=True)
 
     def _properties(self, headers: Mapping[str, Any]) -> BasicProperties:
         return protocol.properties(headers, self.settings.amqp_persistent_messages)
-
-
-def _copy(value: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of JSON data (the step's config and snapshot), faster than copy.deepcopy."""
-    copied: dict[str, Any] = json.loads(json.dumps(value))
-    return copied
-
-
-class _Events:
-    """The events one message's action emits (see podio_component.events)."""
-
-    def __init__(self, worker: Worker, cfg: Mapping[str, Any], base: dict[str, Any]) -> None:
-        self.worker = worker
-        self.cfg = cfg
-        self.base = base
-
-    def snapshot(self, snapshot: dict[str, Any]) -> None:
-        with self.worker.snapshot_lock:
-            self.worker.snapshot = _copy(snapshot)
-        self._publish(snapshot, "snapshot", self.worker.snapshot_throttle)
-
-    def update_snapshot(self, changes: dict[str, Any]) -> None:
-        if "$set" in changes:
-            log.warning("updateSnapshot with $set is not supported; the event is ignored")
-            return
-        with self.worker.snapshot_lock:
-            self.worker.snapshot.update(_copy(changes))
-        self._publish(changes, "updateSnapshot", None)
-
-    def update_keys(self, keys: dict[str, Any]) -> None:
-        account = self.cfg.get("_account")
-        if not isinstance(account, str) or not account:
-            raise UpdateKeysError(
-                "the new keys cannot be stored: the step's cfg names no _account "
-                "(the platform gives one only with legacy inline credentials)"
-            )
-        try:
-            self.worker.api.update_keys(account, keys)
-        except PlatformApiError as exc:
-            raise UpdateKeysError(
-                f"the platform did not store the new keys: {exc.message}"
-            ) from None
-
-    def _publish(self, data: dict[str, Any], event: str, throttle: Throttle | None) -> None:
-        if throttle is not None:
-            throttle.wait()
-        headers = {**self.base, "snapshotEvent": event}
-        routing_key = self.worker.settings.snapshot_routing_key
-        properties = self.worker._properties(headers)
-        self.worker.ledger.publish_and_wait(
-            Publication(routing_key, protocol.snapshot_body(data), properties)
-        )

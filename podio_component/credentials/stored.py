@@ -3,16 +3,17 @@ across threads and processes, and saved before the new token is used."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from podio_component.context import Context
+from podio_component.credentials.store import CredentialStore, StoredCredential, StoreNotWritable
+from podio_component.credentials.tokens import SingleFlight
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError, ReauthenticateError
 from podio_component.redaction import logger
 from podio_component.settings import Environment
-from podio_component.signin.store import CredentialStore, StoredCredential, StoreNotWritable
 from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 
 log = logger(__name__)
@@ -75,21 +76,22 @@ def refresh_locked(
     return renewed
 
 
-class StoredToken:
+class StoredToken(SingleFlight):
     """The token source for `cfg.credential`. The token is refreshed when it is within
-    PODIO_REFRESH_MARGIN of its expiry, or when Podio rejects it."""
+    PODIO_REFRESH_MARGIN of its expiry, or when Podio rejects it; either refresh holds the
+    credential's file lock, so other processes wait for it and then read its result."""
 
     def __init__(self, store: CredentialStore, name: str, env: Environment) -> None:
+        super().__init__()
         self.name = name
         self._store = store
         self._env = env
-        self._lock = threading.Lock()
         self._credential: StoredCredential | None = None
 
-    def stored_fields(self, deadline: Deadline) -> Mapping[str, Any]:
+    def stored_fields(self, deadline: Deadline, host: Context) -> Mapping[str, Any]:
         return {}
 
-    def token(self, deadline: Deadline) -> str:
+    def token(self, deadline: Deadline, host: Context) -> str:
         with self._lock:
             credential = self._credential or self._adopt(self._store.load(self.name))
             left = credential.expires_in()
@@ -97,22 +99,21 @@ class StoredToken:
                 return credential.access_token  # (a client-side token cannot be refreshed)
             return self._renew_ahead(deadline)
 
-    def refresh(self, rejected: str, sent_at: float, deadline: Deadline) -> str:
-        with self._lock:
-            current = self._credential
-            if current is not None and current.access_token != rejected:
-                return current.access_token  # another thread already replaced it
-            with self._store.locked(self.name, deadline.remaining()):
-                stored = self._adopt(self._store.load(self.name))
-                if stored.access_token != rejected:
-                    return stored.access_token  # another process refreshed, or a new sign-in
-                try:
-                    return self._refresh(stored, deadline).access_token
-                except NotSaved:
-                    raise
-                except CredentialsError as exc:
-                    why = "Podio rejected its access token (HTTP 401)"
-                    raise self._sign_in_again(why, exc) from None
+    def current(self) -> str | None:
+        return self._credential.access_token if self._credential is not None else None
+
+    def replace(self, rejected: str, deadline: Deadline, host: Context) -> str:
+        with self._store.locked(self.name, deadline.remaining()):
+            stored = self._adopt(self._store.load(self.name))
+            if stored.access_token != rejected:
+                return stored.access_token  # another process refreshed, or a new sign-in
+            try:
+                return self._refresh(stored, deadline).access_token
+            except NotSaved:
+                raise
+            except CredentialsError as exc:
+                why = "Podio rejected its access token (HTTP 401)"
+                raise self._sign_in_again(why, exc) from None
 
     def _renew_ahead(self, deadline: Deadline) -> str:
         try:

@@ -1,0 +1,86 @@
+"""What an action uses from its host, bound per message: one `Context`.
+
+    events    where snapshots and rotated keys go (the platform runtime's sink); None for
+              `podio-component run` and plain library use
+    clock     the process's monotonic clock, which also times every credential's cooldown
+    stopping  set when the host shuts down: a wait between attempts that may be abandoned
+              (the request is safe to try again later) is cut short
+    on_platform  the platform runs this (the runtime, a service container): the local
+              credential store is never read
+
+The runtime binds its own context around each message; everything else gets `DEFAULT`.
+A test binds one with a clock of its own instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Clock:
+    """Monotonic seconds, and sleeping on them. One per process: `SYSTEM_CLOCK`."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+SYSTEM_CLOCK = Clock()
+
+
+class EventSink(Protocol):
+    def snapshot(self, snapshot: dict[str, Any]) -> None: ...
+
+    def update_snapshot(self, changes: dict[str, Any]) -> None: ...
+
+    def update_keys(self, keys: dict[str, Any]) -> None: ...
+
+
+class WaitAbandoned(Exception):
+    """A wait between attempts was given up: the host is shutting down."""
+
+
+@dataclass(frozen=True)
+class Context:
+    events: EventSink | None = None
+    clock: Clock = SYSTEM_CLOCK
+    stopping: threading.Event | None = None
+    on_platform: bool = False
+
+    def pause(self, seconds: float, abandonable: bool) -> None:
+        """Wait before the next attempt; WaitAbandoned when a shutdown cuts short a wait
+        that may be abandoned."""
+        if abandonable and self.stopping is not None:
+            if self.stopping.wait(seconds):
+                raise WaitAbandoned()
+        else:
+            self.clock.sleep(seconds)
+
+
+DEFAULT = Context()
+_current: contextvars.ContextVar[Context] = contextvars.ContextVar(
+    "podio_component_context", default=DEFAULT
+)
+
+
+def current() -> Context:
+    """The context bound in this thread, or DEFAULT."""
+    return _current.get()
+
+
+@contextmanager
+def bound(context: Context) -> Iterator[Context]:
+    """Bind context for what runs in this thread inside the block (one message)."""
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
