@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(BIN)/podio-component: pyproject.toml podio_component/__init__.py
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,6 @@ $(BIN)/podio-component: pyproject.toml podio_component/__init__.py
 	touch $@
 
 demo: $(BIN)/podio-component
-	$(BIN)/python -m tests.broker
 	$(BIN)/podio-component demo
 
 lint: $(BIN)/podio-component
@@ -23,6 +22,10 @@ lint: $(BIN)/podio-component
 test: lint
 	$(BIN)/python -m tests.broker
 	$(BIN)/pytest
+
+# Unit and emulator tests only: no broker needed. `make test` (and CI) run everything.
+test-fast: lint
+	$(BIN)/pytest -m "not broker"
 
 bench: $(BIN)/podio-component
 	$(BIN)/python -m bench

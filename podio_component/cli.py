@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from podio_component import descriptor, logs
+from podio_component import __version__, logs
+from podio_component.contract import descriptor
 from podio_component.errors import PodioComponentError, UsageError
+from podio_component.extras import require
 
 
 def _json_arg(text: str) -> Any:
@@ -37,27 +39,11 @@ def _port_arg(text: str) -> int:
 
 
 def _seed_arg(text: str) -> Any:
-    from podio_component.emulator.seed import check_seed
-
-    seed = _json_arg(f"@{text}")
-    try:
-        check_seed(seed)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text}: {exc}") from None
-    return seed
-
-
-def _fault_arg(text: str) -> Any:
-    from podio_component.emulator.server import parse_fault_option
-
-    try:
-        return parse_fault_option(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return _json_arg(f"@{text}")  # its shape is checked once the emulator's extra is there
 
 
 def _name_arg(text: str) -> str:
-    from podio_component.credentials.store import checked_name
+    from podio_component.credentials.names import checked_name
 
     try:
         return checked_name(text)
@@ -81,7 +67,7 @@ def _cfg(args: argparse.Namespace) -> Any:
 
 
 def _credential_variable() -> str | None:
-    from podio_component.credentials.store import checked_name
+    from podio_component.credentials.names import checked_name
 
     name = os.environ.get("PODIO_CREDENTIAL") or None
     if name is None:
@@ -107,12 +93,14 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _login(args: argparse.Namespace) -> int:
+    require("signin", "login")
     from podio_component.signin import commands
 
     return commands.login(args)
 
 
 def _credentials(args: argparse.Namespace) -> int:
+    require("signin", "credentials")
     from podio_component.signin import commands
 
     return commands.credentials(args)
@@ -147,10 +135,20 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from podio_component.emulator.server import serve_forever
+    from podio_component.emulator.seed import check_seed
+    from podio_component.emulator.server import parse_fault_option, serve_forever
 
     try:
-        serve_forever(port=args.port, seed=args.seed, faults=args.fault)
+        faults = [parse_fault_option(text) for text in args.fault]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        if args.seed is not None:
+            check_seed(args.seed)
+    except ValueError as exc:
+        raise UsageError(f"--seed: {exc}") from None
+    try:
+        serve_forever(port=args.port, seed=args.seed, faults=faults, shell=args.env)
     except OSError as exc:  # the port is taken, for example
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         raise PodioComponentError(
@@ -172,13 +170,14 @@ def _service(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from podio_component.emulator.demo import run_demo
+    from podio_component.demo import run_demo
 
-    return run_demo()
+    return run_demo(verbose=args.verbose)
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="podio-component", description=__doc__)
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one action on one message, print the output")
@@ -210,29 +209,34 @@ def parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("--seed", type=_seed_arg, help="seed data JSON file (default: built-in)")
     emulator.add_argument(
+        "--env",
+        action="store_true",
+        help="print the environment as `export` lines for a shell to source (default: JSON)",
+    )
+    emulator.add_argument(
         "--fault",
         action="append",
-        type=_fault_arg,
         default=[],
         metavar="'METHOD PATH OUTCOME[,...]'",
         help="script the next matching requests; an outcome is a status, drop, truncate, "
         "malformed, delay:SECONDS, drip:SECONDS or pass, e.g. 'GET /item/* 503,drop,pass'",
     )
-    emulator.set_defaults(handler=_emulator)
+    emulator.set_defaults(handler=_emulator, extra="emulator")
 
     demo = commands.add_parser("demo", help="run Make Raw Request against the emulator")
-    demo.set_defaults(handler=_demo)
+    demo.add_argument("--verbose", action="store_true", help="also print each output message")
+    demo.set_defaults(handler=_demo, extra="emulator")
 
     sailor = commands.add_parser(
         "sailor", help="the platform runtime: consume the step's queue (ELASTICIO_* settings)"
     )
-    sailor.set_defaults(handler=_sailor, runtime=True)
+    sailor.set_defaults(handler=_sailor, runtime=True, extra="runtime")
 
     service = commands.add_parser(
         "service", help="a platform service call: verifyCredentials, getMetaModel, selectModel"
     )
     service.add_argument("method", help="verifyCredentials, getMetaModel or selectModel")
-    service.set_defaults(handler=_service, runtime=True)
+    service.set_defaults(handler=_service, runtime=True, extra="runtime")
     return root
 
 
@@ -290,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "runtime", False):  # the runtime logs to stdout, as the platform reads
         logs.configure()
     try:
+        if getattr(args, "extra", None):
+            require(args.extra, args.command)
         code: int = args.handler(args)
     except UsageError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

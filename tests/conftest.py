@@ -18,6 +18,7 @@ from podio_component.context import Clock, Context, bound
 from podio_component.credentials import forget_credentials
 from podio_component.credentials.store import CredentialStore, StoredCredential
 from podio_component.emulator import Emulator
+from podio_component.emulator.broker import answers
 from podio_component.emulator.flow import FlowStep
 from podio_component.settings import ENVIRONMENT_NAMES, environment, reload_environment
 from tests import broker
@@ -122,7 +123,7 @@ def fault_matrix(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def amqp_url() -> str:
     """The broker the runtime tests use; a missing one fails them, with what to run."""
-    if not broker.answers():
+    if not answers(broker.AMQP_URL):
         pytest.fail(
             f"The runtime tests need RabbitMQ at {broker.AMQP_URL}; start it with "
             f"`sudo {broker.START}` or run `python -m tests.broker`"
@@ -234,6 +235,13 @@ def secret_body(
             },
         }
     }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need RabbitMQ are marked `broker` (`make test-fast` leaves them out)."""
+    for item in items:
+        if "amqp_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.broker)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -12,7 +12,6 @@ import requests
 import responses
 
 from podio_component.actions.make_raw_request import process
-from podio_component.client import new_session
 from podio_component.context import Context, bound
 from podio_component.errors import (
     CooldownError,
@@ -22,6 +21,7 @@ from podio_component.errors import (
     PodioTransportError,
     ReauthenticateError,
 )
+from podio_component.podio.client import new_session
 from tests.conftest import API, SetEnv, refused
 
 TOKEN = "inline-access-token-0123456789abcdef"

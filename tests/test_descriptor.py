@@ -12,8 +12,8 @@ import pytest
 from jsonschema import Draft3Validator
 
 import podio_component
-from podio_component import descriptor
-from podio_component.object_types import DELETE_TYPES, LOOKUP_TYPES, PATHS
+from podio_component.contract import descriptor
+from podio_component.contract.object_types import DELETE_TYPES, LOOKUP_TYPES, PATHS
 
 # elastic.io metadata puts `required: true` on each property, which is JSON Schema draft 3.
 COMPONENT = descriptor.load()

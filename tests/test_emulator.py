@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -534,6 +535,37 @@ def test_the_printed_environment_is_in_the_file_while_the_emulator_runs(tmp_path
         assert "emulator running" in proc.stderr.readline()
         info = json.loads(target.read_text())  # written before serving, not at exit
         assert info["podio_api_url"].startswith("http://127.0.0.1:")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_emulator_env_prints_export_lines_a_shell_can_source(tmp_path: Path) -> None:
+    target = tmp_path / "podio.env"
+    with target.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "podio_component", "emulator", "--port", "0", "--env"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    try:
+        assert proc.stderr is not None
+        assert "emulator running" in proc.stderr.readline()
+        sourced = subprocess.run(
+            ["bash", "-c", f". {target} && env"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PATH": os.environ["PATH"]},
+        ).stdout
+        variables = dict(line.split("=", 1) for line in sourced.splitlines() if "=" in line)
+        assert variables["PODIO_API_URL"].startswith("http://127.0.0.1:")
+        assert variables["PODIO_CLIENT_ID"] == "emulator-client"
+        assert "ELASTICIO_API_KEY" in variables
+        assert set(json.loads(variables["EMULATOR_CFG"])) == {"secretId"}
+        url = f"{variables['PODIO_API_URL']}/user/status"
+        assert requests.get(url, timeout=5).status_code == 401  # it serves
     finally:
         proc.terminate()
         proc.wait(timeout=10)

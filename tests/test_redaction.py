@@ -154,7 +154,7 @@ def test_a_host_applications_root_handler_only_sees_redacted_records(
     emulator.world.expire_all_tokens()
     process({"body": {"method": "GET", "url": "/item/5001"}}, cfg)
     token = next(iter(emulator.world.oauth.access_tokens))
-    logger("podio_component.client").info("careless: %s", token)  # a child logger
+    logger("podio_component.podio.client").info("careless: %s", token)  # a child logger
     try:
         raise RuntimeError(f"boom with {token}")
     except RuntimeError:
@@ -173,5 +173,5 @@ def test_every_logger_of_the_package_carries_the_filter() -> None:
         for name, log in logging.root.manager.loggerDict.items()
         if name.startswith("podio_component.") and isinstance(log, logging.Logger)
     }
-    assert {"podio_component.client", "podio_component.credentials.inline"} <= set(loggers)
+    assert {"podio_component.podio.client", "podio_component.credentials.inline"} <= set(loggers)
     assert all(any(isinstance(f, RedactingFilter) for f in log.filters) for log in loggers.values())

@@ -10,7 +10,7 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from podio_component.deadline import Deadline
-from podio_component.retry_policy import (
+from podio_component.podio.retry_policy import (
     Answer,
     Attempts,
     RetryPolicy,

@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 from pika.spec import BasicProperties
 
-from podio_component import events
+from podio_component.contract import events
 from podio_component.runtime import protocol, sailor_settings
 from podio_component.runtime.amqp import Broker, BrokerError, Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError

@@ -368,6 +368,22 @@ def test_client_side_flow_needs_no_secret_and_says_it_cannot_be_refreshed(
     assert "came from the client-side flow, which Podio does not refresh" in err
 
 
+def test_with_javascript_off_the_callback_page_says_to_paste_the_address_which_works(
+    env: dict[str, str], emulator: Emulator, store: CredentialStore
+) -> None:
+    login = Login(env, "browser", "--client-side", "--no-browser", stdin=subprocess.PIPE)
+    location = consent(login.url)
+    page = requests.get(location.partition("#")[0], timeout=10).text  # no script runs
+    (noscript,) = re.findall(r"<noscript>(.*?)</noscript>", page)
+    assert "paste it into the terminal where podio-component is waiting" in noscript
+    assert login.process.stdin is not None
+    login.process.stdin.write(location + "\n")  # what the page asked the person to do
+    login.process.stdin.flush()
+    code, _, err = login.finish()
+    assert code == 0, err
+    assert store.load("browser").grant == "client_side"
+
+
 # ---- app and password -------------------------------------------------------------------
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from podio_component.credentials.store import CredentialStore, StoreNotWritable, checked_name
+from podio_component.credentials.names import checked_name
+from podio_component.credentials.store import CredentialStore, StoreNotWritable
 from podio_component.emulator import Emulator
 from podio_component.errors import CredentialsError, InputError
 from tests.conftest import ROOT, read_only, save_credential

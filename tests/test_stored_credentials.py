@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from podio_component import events
 from podio_component.actions.make_raw_request import process
 from podio_component.context import Context, bound
+from podio_component.contract import events
 from podio_component.credentials import connect, forget_credentials
 from podio_component.credentials.store import CredentialStore
 from podio_component.emulator import Emulator, Fault

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podio_component.contract.messages import new_message
+from podio_component.contract.object_types import DELETE_TYPES, resolve
 from podio_component.credentials import connect
-from podio_component.messages import new_message
-from podio_component.object_types import DELETE_TYPES, resolve
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podio_component.contract.messages import checked_size, decode_body, new_message
+from podio_component.contract.object_types import LOOKUP_TYPES, resolve
 from podio_component.credentials import connect
-from podio_component.messages import checked_size, decode_body, new_message
-from podio_component.object_types import LOOKUP_TYPES, resolve
-from podio_component.retry_policy import GONE_STATUSES
+from podio_component.podio.retry_policy import GONE_STATUSES
 from podio_component.settings import environment
 from podio_component.validation import yes_no
 

@@ -8,10 +8,10 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from podio_component.client import EVERY_STATUS, pin_url
+from podio_component.contract.messages import message_body, response_message
 from podio_component.credentials import connect
 from podio_component.errors import InputError
-from podio_component.messages import message_body, response_message
+from podio_component.podio.client import EVERY_STATUS, pin_url
 from podio_component.settings import environment
 from podio_component.validation import parse, yes_no
 

@@ -10,9 +10,9 @@ from typing import Any, NamedTuple, Protocol
 
 import requests
 
-from podio_component.client import TokenSource
 from podio_component.context import Context
 from podio_component.deadline import Cooldown, Deadline
+from podio_component.podio.client import TokenSource
 
 
 class CredentialTokens(TokenSource, Protocol):

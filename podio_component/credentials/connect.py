@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from podio_component.client import PodioClient, Timeouts, new_session
 from podio_component.context import Context, current
 from podio_component.credentials.cache import (
     Credential,
@@ -21,10 +20,13 @@ from podio_component.credentials.cache import (
     fingerprint,
 )
 from podio_component.credentials.inline import InlineToken
+from podio_component.credentials.names import checked_name
 from podio_component.credentials.platform_secret import PlatformSecret
 from podio_component.deadline import Cooldown, Deadline
 from podio_component.errors import CredentialsError, InputError
-from podio_component.retry_policy import RetryPolicy
+from podio_component.extras import require
+from podio_component.podio.client import PodioClient, Timeouts, new_session
+from podio_component.podio.retry_policy import RetryPolicy
 from podio_component.settings import Environment, RetrySettings, environment
 from podio_component.validation import given_text, parse
 
@@ -105,11 +107,12 @@ def _token_source(
 
 
 def _stored(name: object, env: Environment) -> tuple[CredentialKey, Maker]:
+    checked = checked_name(name, "cfg.credential")
+    require("signin", "cfg.credential (a credential in the local store)")
     # Imported on use: the store needs filelock and platformdirs, which nothing else does.
-    from podio_component.credentials.store import CredentialStore, checked_name
+    from podio_component.credentials.store import CredentialStore
     from podio_component.credentials.stored import StoredToken
 
-    checked = checked_name(name, "cfg.credential")
     store = CredentialStore.from_environment(env)
     key = ("stored", str(store.directory), env.api_url, checked)
     return key, lambda: StoredToken(store, checked, env)

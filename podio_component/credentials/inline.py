@@ -9,9 +9,9 @@ from podio_component.context import Context
 from podio_component.credentials.tokens import SingleFlight, checked_token
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError, PodioComponentError, ReauthenticateError
+from podio_component.podio.token_endpoint import GrantRefused, TokenEndpoint
 from podio_component.redaction import logger, register_secret
 from podio_component.settings import Environment
-from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 
 log = logger(__name__)
 

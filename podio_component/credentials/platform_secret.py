@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 import requests
 
-from podio_component.client import Timeouts, new_session, send
 from podio_component.context import Context
 from podio_component.credentials.tokens import SingleFlight, checked_token
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError, ReauthenticateError
+from podio_component.podio.client import Timeouts, new_session, send
 from podio_component.quick_retry import QuickRetry, Transient
 from podio_component.redaction import logger, register_secret
 from podio_component.settings import Environment

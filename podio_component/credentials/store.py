@@ -18,7 +18,6 @@ import contextlib
 import errno
 import json
 import os
-import re
 import stat
 import time
 from collections.abc import Iterator
@@ -28,11 +27,11 @@ from typing import Any, Literal
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from podio_component.errors import CredentialsError, InputError
+from podio_component.credentials.names import NAME, checked_name
+from podio_component.errors import CredentialsError
 from podio_component.redaction import register_secret
 from podio_component.settings import Environment
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SUFFIX = ".json"
 Grant = Literal["authorization_code", "client_side", "password", "app"]
 GRANT_NAMES: dict[str, str] = {
@@ -42,17 +41,6 @@ GRANT_NAMES: dict[str, str] = {
     "app": "app authentication",
 }
 _PRIVATE = stat.S_IRWXG | stat.S_IRWXO
-
-
-def checked_name(name: object, field: str = "credential name") -> str:
-    """A credential name that can never become a path."""
-    if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise InputError(
-            field,
-            "expected 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-            name,
-        )
-    return name
 
 
 class StoreNotWritable(CredentialsError):

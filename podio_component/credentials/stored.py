@@ -12,9 +12,9 @@ from podio_component.credentials.store import CredentialStore, StoredCredential,
 from podio_component.credentials.tokens import SingleFlight
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError, ReauthenticateError
+from podio_component.podio.token_endpoint import GrantRefused, TokenEndpoint
 from podio_component.redaction import logger
 from podio_component.settings import Environment
-from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 
 log = logger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import shlex
 import socket
 import sys
 import threading
@@ -181,28 +182,42 @@ def _outcome(token: str, text: str) -> Fault:
 
 
 def serve_forever(
-    port: int, seed: dict[str, Any] | None, faults: list[tuple[str, str, list[Fault]]]
+    port: int,
+    seed: dict[str, Any] | None,
+    faults: list[tuple[str, str, list[Fault]]],
+    *,
+    shell: bool = False,
 ) -> None:
-    """The `podio-component emulator` command: run in the foreground until interrupted."""
+    """The `podio-component emulator` command: print how to reach it (JSON, or `export`
+    lines a shell can source), then run in the foreground until interrupted."""
     emulator = Emulator(seed, port=port)
     for method, pattern, outcomes in faults:
         emulator.faults.add(method, pattern, *outcomes)
     secret_id = emulator.create_secret(fields={"retries": "3", "retriesDelay": "1000"})
     token = emulator.issue_token()
-    print(
-        json.dumps(
+    cfg_with_secret = {"secretId": secret_id}
+    cfg_with_token = {"oauth": {"access_token": token["access_token"]}}
+    if shell:
+        variables = {
+            **emulator.environment(),
+            **emulator.sign_in_environment(),
+            "EMULATOR_CFG": json.dumps(cfg_with_secret),  # step cfgs, for --cfg "$EMULATOR_CFG"
+            "EMULATOR_TOKEN_CFG": json.dumps(cfg_with_token),
+        }
+        text = "\n".join(f"export {name}={shlex.quote(value)}" for name, value in variables.items())
+    else:
+        text = json.dumps(
             {
                 "podio_api_url": emulator.podio_url,
                 "platform_api_uri": emulator.platform_url,
                 "environment": emulator.environment(),
-                "cfg_with_secret": {"secretId": secret_id},
-                "cfg_with_inline_token": {"oauth": {"access_token": token["access_token"]}},
+                "cfg_with_secret": cfg_with_secret,
+                "cfg_with_inline_token": cfg_with_token,
                 "sign_in_environment": emulator.sign_in_environment(),
             },
             indent=2,
-        ),
-        flush=True,  # for `emulator > env.json &`: readable while it runs
-    )
+        )
+    print(text, flush=True)  # flushed: `emulator > env.json &` is readable while it runs
     print("emulator running; press Ctrl+C to stop", file=sys.stderr, flush=True)
     emulator.start()
     try:

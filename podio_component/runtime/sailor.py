@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import FrameType
 from typing import NoReturn
 
-from podio_component import descriptor
+from podio_component.contract import descriptor
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.redaction import logger, register_secret
 from podio_component.runtime import bunyan, sailor_settings

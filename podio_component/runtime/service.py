@@ -23,9 +23,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
-from podio_component import descriptor
-from podio_component.client import Timeouts, new_session, send
 from podio_component.context import Context, bound
+from podio_component.contract import descriptor
 from podio_component.deadline import Deadline
 from podio_component.errors import (
     PodioComponentError,
@@ -33,6 +32,7 @@ from podio_component.errors import (
     PodioTransportError,
     UsageError,
 )
+from podio_component.podio.client import Timeouts, new_session, send
 from podio_component.quick_retry import QuickRetry, Transient
 from podio_component.redaction import logger, register_secret
 from podio_component.runtime import bunyan

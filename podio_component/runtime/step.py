@@ -1,5 +1,5 @@
 """What the messages of one step share (its snapshot, the throttles), and the events sink
-that one message's action emits into (see podio_component.events)."""
+that one message's action emits into (see podio_component.contract.events)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from podio_component.events import UpdateKeysError
+from podio_component.contract.events import UpdateKeysError
 from podio_component.redaction import logger
 from podio_component.runtime import protocol
 from podio_component.runtime.ledger import Publication

@@ -1,2 +1,3 @@
-"""Signing in to Podio outside the platform: the flows, the local credential store and the
-token source that refreshes a stored credential."""
+"""Signing in to Podio outside the platform, as a person does: the login and credentials
+commands, the four flows and the callback server. The credentials they keep live in
+`podio_component.credentials`."""

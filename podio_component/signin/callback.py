@@ -251,5 +251,8 @@ _SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_SCRIPT.encode()).dig
 _FRAGMENT_PAGE = (
     "<!doctype html><meta charset=utf-8><title>podio-component sign-in</title>"
     "<p id=m>Handing the sign-in to podio-component…</p>"
+    "<noscript><p>JavaScript is off, so this page cannot hand the sign-in over. Copy this "
+    "page's whole address from the address bar and paste it into the terminal where "
+    "podio-component is waiting.</p></noscript>"
     f"<script>{_SCRIPT}</script>"
 )

@@ -22,11 +22,11 @@ from podio_component.credentials.store import CredentialStore, Grant, StoredCred
 from podio_component.credentials.stored import refresh_locked, refused_note
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError, PodioComponentError, UsageError
+from podio_component.podio.token_endpoint import GrantRefused, TokenEndpoint
 from podio_component.redaction import register_secret
 from podio_component.settings import Environment, environment
 from podio_component.signin import flows
 from podio_component.signin.callback import checked_redirect
-from podio_component.token_endpoint import GrantRefused, TokenEndpoint
 
 LOCK_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 300.0

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError
+from podio_component.podio.token_endpoint import TokenEndpoint
 from podio_component.settings import Environment
 from podio_component.signin.callback import CallbackServer, Redirect
-from podio_component.token_endpoint import TokenEndpoint
 
 
 class Terminal(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podio_component import events
+from podio_component.contract import events
 
 
 def process(msg: dict[str, Any], cfg: dict[str, Any], snapshot: Any = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from podio_component.errors import UsageError
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # podio_component/
 _CANDIDATES = (_PACKAGE / "component.json", _PACKAGE.parent / "component.json")
 
 

@@ -32,9 +32,8 @@ from podio_component.errors import (
     ReauthenticateError,
     readable_seconds,
 )
-from podio_component.redaction import logger
-from podio_component.response import PodioResponse
-from podio_component.retry_policy import (
+from podio_component.podio.response import PodioResponse
+from podio_component.podio.retry_policy import (
     RATE_LIMIT_STATUSES,
     Answer,
     Attempts,
@@ -42,6 +41,7 @@ from podio_component.retry_policy import (
     RetryPolicy,
     never_sent,
 )
+from podio_component.redaction import logger
 
 log = logger(__name__)
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from podio_component.errors import InputError, OutputTooLargeError, PodioTransportError
-from podio_component.response import PodioResponse
+from podio_component.podio.response import PodioResponse
 
 # One byte of a body, or one character of a header, is at most 6 bytes of JSON (\u00XX);
 # below this bound the exact size need not be measured.

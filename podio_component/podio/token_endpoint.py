@@ -14,9 +14,9 @@ from typing import Any
 
 import requests
 
-from podio_component.client import Timeouts, new_session, send
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError
+from podio_component.podio.client import Timeouts, new_session, send
 from podio_component.redaction import register_secret
 from podio_component.settings import Environment
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from podio_component.errors import PodioHTTPError
-from podio_component.retry_policy import Answer
+from podio_component.podio.retry_policy import Answer
 
 Headers = dict[str, str | list[str]]
 

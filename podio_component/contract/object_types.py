@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from podio_component.contract.messages import message_body
 from podio_component.errors import InputError
-from podio_component.messages import message_body
 from podio_component.validation import parse
 
 PATHS = {
