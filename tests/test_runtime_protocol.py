@@ -14,9 +14,9 @@ from pika.spec import BasicProperties
 
 from podio_component.contract import events
 from podio_component.runtime import protocol, sailor_settings
-from podio_component.runtime.amqp import Broker, BrokerError, Delivery
+from podio_component.runtime.amqp import Broker, BrokerError, Delivery, connection_parameters
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
-from podio_component.runtime.ledger import Disposition, Ledger, Publication
+from podio_component.runtime.ledger import Disposition, Ledger, Publication, Settled
 from podio_component.runtime.sailor_settings import SettingsError
 from podio_component.runtime.throttle import Throttle
 
@@ -257,7 +257,7 @@ def test_an_error_message_carries_the_encrypted_error_and_input(version: int) ->
     try:
         raise ValueError("boom")
     except ValueError as exc:
-        content, encrypted_error = protocol.error_body(CIPHER, exc, original, version)
+        content, encrypted_error = protocol.error_body(CIPHER, exc, original, version, 10**7)
     payload = json.loads(content)
     error = CIPHER.decrypt(payload["error"].encode(), 1)
     assert (error["name"], error["message"]) == ("ValueError", "boom")
@@ -287,6 +287,26 @@ def test_the_dedupe_key_tells_a_returning_rebound_from_a_redelivery() -> None:
     assert first == protocol.dedupe_key({"messageId": "m1"}, b"other")
     assert first != protocol.dedupe_key({"messageId": "m1", "reboundIteration": 1}, b"x")
     assert protocol.dedupe_key({}, b"x") == protocol.dedupe_key({}, b"x")  # content digest
+
+
+def test_an_error_message_past_the_size_limit_leaves_the_input_out_and_says_so() -> None:
+    original = CIPHER.encrypt({"body": {"x": "y" * 20_000}}, 1)
+    limit = 10_000
+    content, _ = protocol.error_body(CIPHER, ValueError("boom"), original, 1, limit)
+    assert len(content) <= limit
+    payload = json.loads(content)
+    assert "errorInput" not in payload
+    assert payload["errorInputTruncated"] is True
+    assert payload["errorInputSize"] == len(original)
+    assert CIPHER.decrypt(payload["error"].encode(), 1)["message"] == "boom"
+    small, _ = protocol.error_body(CIPHER, ValueError("boom"), b"abc", 1, limit)
+    assert json.loads(small)["errorInput"] == "abc"  # under the limit: the input travels
+
+
+def test_without_a_heartbeat_in_the_uri_the_runtime_asks_for_10_seconds() -> None:
+    assert connection_parameters("amqp://guest:guest@127.0.0.1:5672/").heartbeat == 10
+    assert connection_parameters("amqp://127.0.0.1/?heartbeat=3").heartbeat == 3
+    assert connection_parameters("amqp://127.0.0.1/?heartbeat=0").heartbeat == 0
 
 
 # ---- the ledger: publications, settlement, redeliveries ------------------------------------
@@ -365,6 +385,63 @@ def test_a_redelivery_after_a_reconnect_is_not_processed_again_and_is_the_one_se
     assert dispatched == [first]  # not processed twice
     assert broker.settled == [(1, True, False)]
     assert books.idle.is_set()
+
+
+def test_a_redelivery_after_a_lost_ack_is_acknowledged_without_running_again() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    books.on_delivery(delivery(1, 5))
+    books.complete(delivery(1, 5), output())
+    broker.confirms.pop()(None)
+    assert broker.settled == [(5, True, False)]  # written, then lost with the connection
+    broker.generation = 2
+    books.on_delivery(delivery(2, 1, redelivered=True))
+    assert dispatched == [delivery(1, 5)]  # not processed again
+    assert broker.settled[-1] == (1, True, False)
+    assert len(broker.published) == 1
+    assert books.idle.is_set()
+
+
+def test_a_redelivery_after_a_lost_reject_is_rejected_again_without_running() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    books.on_delivery(delivery(1, 5))
+    books.complete(delivery(1, 5), Disposition((), ack=False))
+    broker.generation = 2
+    books.on_delivery(delivery(2, 1, redelivered=True))
+    assert len(dispatched) == 1
+    assert broker.settled == [(5, False, False), (1, False, False)]
+
+
+def test_a_requeued_delivery_is_never_remembered_and_runs_again() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    books.on_delivery(delivery(1, 5))
+    books.complete(delivery(1, 5), Disposition((), ack=False, requeue=True))
+    books.on_delivery(delivery(1, 6, redelivered=True))
+    assert [d.delivery_tag for d in dispatched] == [5, 6]
+
+
+def test_a_fresh_delivery_of_a_settled_message_id_is_a_new_input() -> None:
+    broker, dispatched = FakeBroker(), list[Delivery]()
+    books = ledger(broker, dispatched)
+    books.on_delivery(delivery(1, 5))
+    books.complete(delivery(1, 5), Disposition((), ack=True))
+    books.on_delivery(delivery(1, 6))  # not redelivered: the platform sent it again
+    assert [d.delivery_tag for d in dispatched] == [5, 6]
+
+
+def test_settlements_are_kept_ten_minutes_and_at_least_ten_times_the_prefetch() -> None:
+    now = [0.0]
+    settled = Settled(prefetch=2, clock=lambda: now[0])
+    for n in range(30):
+        settled.remember(("m", n), ack=True)
+    now[0] = 599.0
+    assert len(settled) == 30 and settled.settled_as(("m", 0)) is True  # within 10 minutes
+    now[0] = 601.0
+    assert settled.settled_as(("m", 0)) is None  # older than 10 minutes: forgotten ...
+    assert len(settled) == 20  # ... down to the last 10 x prefetch, whatever their age
+    assert settled.settled_as(("m", 29)) is True
 
 
 def test_a_redelivery_that_arrives_while_in_flight_takes_its_place() -> None:

@@ -86,6 +86,10 @@ class FlowStep:
         """Put a plain message straight into one of the step's queues."""
         self._channel.basic_publish(self.exchange, self.routing_keys[kind], body)
 
+    def delete_input(self) -> None:
+        """Delete the step's input queue, as an operator or a failed node would."""
+        self._channel.queue_delete(self.input)
+
     def delete(self) -> None:
         try:
             for queue in (self.input, self.dead, *self.queues.values()):

@@ -19,6 +19,7 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NamedTuple, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import pika
 from pika.adapters.asyncio_connection import AsyncioConnection
@@ -30,6 +31,7 @@ from podio_component.redaction import logger
 
 log = logger(__name__)
 T = TypeVar("T")
+DEFAULT_HEARTBEAT = 10  # seconds
 
 
 class BrokerError(PodioComponentError):
@@ -70,6 +72,7 @@ class Broker:
         reconnect_delay_ms: int,
         on_delivery: Callable[[Delivery], None],
         on_failure: Callable[[str], None],
+        on_cancelled: Callable[[str], None] = lambda reason: None,
     ) -> None:
         self._uri = uri
         self._prefetch = prefetch
@@ -77,6 +80,7 @@ class Broker:
         self._delay = reconnect_delay_ms / 1000
         self._on_delivery = on_delivery
         self._on_failure = on_failure
+        self._on_cancelled = on_cancelled
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="amqp-io", daemon=True)
         self._closing = False
@@ -195,7 +199,7 @@ class Broker:
             await asyncio.sleep(self._delay)
 
     async def _connect(self, name: str, closed: asyncio.Future[BaseException]) -> AsyncioConnection:
-        parameters = pika.URLParameters(self._uri)
+        parameters = connection_parameters(self._uri)
         parameters.client_properties = {"connection_name": f"{socket.gethostname()}-{name}"}
         opened: asyncio.Future[AsyncioConnection] = self._loop.create_future()
 
@@ -245,6 +249,7 @@ class Broker:
         )
         self._generation += 1
         self._consumer = channel
+        channel.add_on_cancel_callback(self._on_broker_cancel)
         if self._queue is not None:
             await self._start_consumer(channel, self._queue)
 
@@ -363,6 +368,12 @@ class Broker:
                 self._returned.add(tag)
                 return
 
+    def _on_broker_cancel(self, frame: Any) -> None:
+        """The broker ended our consumer: the queue was deleted, or its node failed over.
+        Nothing more will arrive, so the host finishes what is in flight and exits."""
+        queue, self._queue, self._consumer_tag = self._queue, None, None
+        self._on_cancelled(f"RabbitMQ cancelled the consumer of queue {queue!r}")
+
     def _on_connection_closed(self, name: str) -> None:
         if name == "read":
             self._consumer = None
@@ -388,6 +399,16 @@ class Broker:
             if connection.is_open:
                 connection.close()
         await asyncio.sleep(0.05)  # let the close frames go out
+
+
+def connection_parameters(uri: str) -> pika.URLParameters:
+    """pika's parameters for uri, with a heartbeat of DEFAULT_HEARTBEAT seconds unless the
+    URI sets one: the broker's own default (60 s) lets a dead peer go unnoticed for minutes,
+    and pika notices one after about three heartbeats."""
+    parameters = pika.URLParameters(uri)
+    if "heartbeat" not in parse_qs(urlsplit(uri).query):
+        parameters.heartbeat = DEFAULT_HEARTBEAT
+    return parameters
 
 
 def _reason(error: BaseException) -> str:

@@ -12,11 +12,18 @@ channel while the first delivery is still being processed. Like the Node.js runt
 (2.7.7+), the redelivery is not processed again: it takes the first one's place, and is the
 one settled, since only it can still be acknowledged. Keys are the messageId header and the
 rebound iteration (protocol.dedupe_key), so a returning rebound is never taken for one.
+
+A settlement can be lost too: the connection drops while the ack is on its way, and the
+broker delivers the message again although its output was confirmed. So the ledger
+remembers recently settled keys (`Settled`); a redelivery of one is settled the same way
+again without being processed. A requeue is never remembered: that message must run again.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -31,6 +38,12 @@ log = logger(__name__)
 
 Key = tuple[str, Any]
 REDELIVERY_WAIT = 60.0  # seconds to wait for a redelivery to settle after a reconnect
+# A lost ack is followed by the redelivery within a reconnect (or, after a black-holed
+# connection, the broker's heartbeat timeout): minutes at the most. Remember settlements for
+# 10 minutes, and the last 10 x prefetch whatever their age; past MAX_SETTLED (over 80
+# messages a second for 10 minutes) the oldest are forgotten sooner, to bound the memory.
+SETTLED_FOR = 600.0
+MAX_SETTLED = 50_000
 
 
 class Publication(NamedTuple):
@@ -45,6 +58,37 @@ class Disposition(NamedTuple):
     publications: tuple[Publication, ...]
     ack: bool
     requeue: bool = False
+
+
+class Settled:
+    """Keys settled recently, with how (ack, or reject without requeue); on the I/O thread."""
+
+    def __init__(self, prefetch: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._keep = 10 * prefetch
+        self._clock = clock
+        self._keys: OrderedDict[Key, tuple[float, bool]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def remember(self, key: Key, ack: bool) -> None:
+        self._keys[key] = (self._clock(), ack)
+        self._keys.move_to_end(key)
+        self._forget_old()
+
+    def settled_as(self, key: Key) -> bool | None:
+        """True (acked) or False (rejected) when key was settled recently, else None."""
+        self._forget_old()
+        found = self._keys.get(key)
+        return None if found is None else found[1]
+
+    def _forget_old(self) -> None:
+        cutoff = self._clock() - SETTLED_FOR
+        while self._keys and (
+            len(self._keys) > MAX_SETTLED
+            or (len(self._keys) > self._keep and next(iter(self._keys.values()))[0] < cutoff)
+        ):
+            self._keys.popitem(last=False)
 
 
 class _Entry:
@@ -71,6 +115,7 @@ class Ledger:
         self.abandon = abandon  # shutdown ran out of time: give up what is left
         self._entries: dict[Key, _Entry] = {}
         self._untracked: set[int] = set()
+        self._settled = Settled(settings.prefetch)
         self.idle = threading.Event()  # nothing in flight (for shutdown)
         self.idle.set()
 
@@ -81,6 +126,19 @@ class Ledger:
 
     def on_delivery(self, delivery: Delivery) -> None:
         key = protocol.dedupe_key(delivery.properties.headers or {}, delivery.body)
+        settled = self._settled.settled_as(key) if delivery.redelivered else None
+        if settled is not None:  # its settlement was lost on the way: settle it again
+            how = "acknowledged" if settled else "rejected"
+            log.info(
+                "a message already %s here was delivered again (the %s was lost on the way); "
+                "%s again without running it",
+                how,
+                "ack" if settled else "reject",
+                how,
+            )
+            if not self.broker.settle_now(delivery, settled):
+                log.warning("the message could not be settled; RabbitMQ will deliver it again")
+            return
         entry = self._entries.get(key)
         if entry is None:
             self._entries[key] = _Entry(delivery, tracked=True)
@@ -179,10 +237,13 @@ class Ledger:
         """Exactly one ack or reject, of the newest delivery of the message; if the channel
         it came on is gone, wait for the redelivery on the new one."""
         assert entry.disposition is not None
-        if self.broker.settle_now(entry.latest, entry.disposition.ack, entry.disposition.requeue):
+        disposition = entry.disposition
+        if self.broker.settle_now(entry.latest, disposition.ack, disposition.requeue):
             if entry.timer is not None:
                 entry.timer.cancel()
             del self._entries[key]
+            if not disposition.requeue:  # a requeued message must run again
+                self._settled.remember(key, disposition.ack)
             self._check_idle()
         elif entry.timer is None:
             log.info("settling the message once RabbitMQ delivers it again on the new channel")

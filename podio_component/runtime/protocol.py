@@ -142,21 +142,33 @@ def error_fields(error: BaseException) -> dict[str, str]:
 
 
 def error_body(
-    cipher: MessageCipher, error: BaseException, input_content: bytes | None, input_version: int
+    cipher: MessageCipher,
+    error: BaseException,
+    input_content: bytes | None,
+    input_version: int,
+    limit: int,
 ) -> tuple[bytes, bytes]:
     """(the error message's content, the encrypted error alone for a reply_to).
 
     Both parts travel as base64 whatever the protocol version, as in the Node.js runtime.
+    When the input would take the message past `limit` (OUTGOING_MESSAGE_SIZE_LIMIT), it is
+    left out and `errorInputTruncated` says so with its size: a cut ciphertext could not be
+    decrypted anyway.
     """
     encrypted_error = cipher.encrypt(error_fields(error), 1)
-    payload: dict[str, str] = {"error": encrypted_error.decode()}
+    payload: dict[str, Any] = {"error": encrypted_error.decode()}
     if input_content:
         if input_version >= 2:
             reencrypted = cipher.encrypt(cipher.decrypt(input_content, input_version), 1)
             payload["errorInput"] = reencrypted.decode()
         else:
             payload["errorInput"] = input_content.decode()
-    return to_json(payload), encrypted_error
+    content = to_json(payload)
+    if len(content) > limit and input_content:
+        del payload["errorInput"]
+        payload.update(errorInputTruncated=True, errorInputSize=len(input_content))
+        content = to_json(payload)
+    return content, encrypted_error
 
 
 def rebound_properties(

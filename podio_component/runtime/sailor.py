@@ -46,6 +46,7 @@ class Sailor:
         self.abandon = threading.Event()  # shutdown out of time: give up what is left
         self.finished = threading.Event()
         self.failure: str | None = None
+        self.cancelled: str | None = None  # the broker ended the consumer
         self.tasks: set[Future[None]] = set()
         self.tasks_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="worker")
@@ -56,6 +57,7 @@ class Sailor:
             settings.amqp_reconnect_timeout,
             lambda delivery: self.ledger.on_delivery(delivery),
             self._on_failure,
+            self._on_cancelled,
         )
         self.ledger = Ledger(settings, self.broker, self._dispatch, self.abandon)
         self.worker = Worker(settings, step, action_main, self.ledger, api, self.stopping)
@@ -93,6 +95,10 @@ class Sailor:
         self.failure = reason
         self.finished.set()
 
+    def _on_cancelled(self, reason: str) -> None:
+        self.cancelled = reason
+        self.finished.set()
+
     # ---- stopping ------------------------------------------------------------------------
 
     def request_stop(self) -> None:
@@ -104,6 +110,14 @@ class Sailor:
             pass
         if self.failure is not None:
             log.critical("%s", self.failure)
+            return 1
+        if self.cancelled is not None:  # as the Node.js runtime does: exit, to be restarted
+            log.error(
+                "%s; finishing the messages in flight, then exiting so that the platform "
+                "restarts the container",
+                self.cancelled,
+            )
+            self.shutdown()
             return 1
         self.shutdown()
         return 0

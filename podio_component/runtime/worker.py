@@ -145,7 +145,9 @@ class Worker:
         """The error message (and its reply_to copy); the input is then rejected."""
         headers = {**base, "end": protocol.now_ms()}
         version = protocol.protocol_version(delivery.properties.headers or {})
-        content, encrypted_error = protocol.error_body(self.cipher, error, delivery.body, version)
+        content, encrypted_error = protocol.error_body(
+            self.cipher, error, delivery.body, version, self.settings.outgoing_message_size_limit
+        )
         log.info("the message failed: %s", protocol.error_fields(error)["message"])
         publications = [
             Publication(self.settings.error_routing_key, content, self._properties(headers))
