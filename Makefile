@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench bench-node clean
 
 $(BIN)/podio-component: pyproject.toml podio_component/__init__.py
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test-fast: lint
 
 bench: $(BIN)/podio-component
 	$(BIN)/python -m bench
+
+# This runtime and the Node.js one (installed from npm into a temporary directory), side by side.
+bench-node: $(BIN)/podio-component
+	$(BIN)/python -m bench.node
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

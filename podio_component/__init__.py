@@ -1,3 +1,3 @@
 """Podio component for elastic.io-style integration flows."""
 
-__version__ = "0.5.1"
+__version__ = "0.6.0"

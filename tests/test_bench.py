@@ -28,3 +28,20 @@ def test_the_bench_harness_runs_and_writes_its_results(tmp_path: Path) -> None:
     waiting = results["waiting"]["420 wait 1 s"]
     assert waiting["component"]["calls"] == 2  # the hint costs exactly one extra call
     assert waiting["naive"]["calls"] > waiting["component"]["calls"]
+
+
+def test_bench_node_without_node_says_so_and_prints_no_figure(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.node", "--out", str(out)],
+        cwd=ROOT,
+        env={"PATH": str(tmp_path)},  # neither node nor npm here
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "make bench-node needs node, which is not installed here" in result.stderr
+    assert "µs" not in result.stdout
+    assert not out.exists()

@@ -206,5 +206,9 @@ class FlowStep:
         queue = {"input": self.input, "dead": self.dead}.get(kind) or self.queues[kind]
         return int(self._channel.queue_declare(queue, passive=True).method.message_count)
 
+    def consumers(self) -> int:
+        """Consumers on the input queue (a runtime that is consuming)."""
+        return int(self._channel.queue_declare(self.input, passive=True).method.consumer_count)
+
     def decrypt(self, received: Received) -> Any:
         return self.cipher.decrypt(received.body, protocol_version(received.headers))

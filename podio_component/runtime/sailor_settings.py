@@ -97,6 +97,7 @@ class SailorSettings(NamedTuple):
     amqp_reconnect_timeout: int  # ms
     shutdown_timeout: float  # seconds
     additional_headers: dict[str, str]
+    pin_cpu: bool  # PODIO_PIN_CPU: one core when the prefetch is above 1
 
 
 # name: (default, lowest); numbers are whole, as the platform sends them
@@ -249,4 +250,5 @@ def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
         amqp_reconnect_timeout=int(numbers["AMQP_RECONNECT_TIMEOUT"]),
         shutdown_timeout=float(shutdown),
         additional_headers=additional,
+        pin_cpu=flag(env.get("PODIO_PIN_CPU"), True),
     )
