@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench import runtime
+from bench import runtime, trigger
 from podio_component.actions.make_raw_request import process
 from podio_component.errors import PodioComponentError
 from tests import broker
@@ -231,7 +231,9 @@ def report(results: dict[str, Any]) -> str:
             lines.append(
                 f"  {scenario:<12} {who:<10}{row[who]['calls']:>38}{row[who]['seconds']:>10.2f}"
             )
-    return "\n".join([*lines, "", *runtime.report(results["runtime"])])
+    return "\n".join(
+        [*lines, "", *trigger.report(results["trigger"]), "", *runtime.report(results["runtime"])]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 base, 50 if quick else 1000, [100_000] if quick else [2**20, 8 * 2**20]
             ),
             "waiting": bench_waiting(base, 250),
+            "trigger": trigger.bench_trigger(quick),
         }
         broker.ensure()
         component_ms = results["per_message"]["figures"]["component"]["cpu_us"] / 1000

@@ -9,11 +9,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from podio_component import __version__, logs
+from podio_component.context import bound, current
 from podio_component.contract import descriptor
+from podio_component.contract.events import Collected, Collector
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.extras import require
 
@@ -78,11 +81,62 @@ def _credential_variable() -> str | None:
         raise UsageError(exc.message) from None
 
 
+class _PrintEmitted(Collector):
+    """`run`: each emitted data message is one JSON line on stdout, as it is emitted; with
+    --snapshot, each snapshot (updates merged in) is written to the file at once."""
+
+    def __init__(self, collected: Collected, snapshot_file: Path | None) -> None:
+        super().__init__(collected)
+        self._file = snapshot_file
+
+    def data(self, message: dict[str, Any]) -> None:
+        print(json.dumps(message, ensure_ascii=False), flush=True)
+
+    def snapshot(self, snapshot: dict[str, Any]) -> None:
+        super().snapshot(snapshot)
+        self._save()
+
+    def update_snapshot(self, changes: dict[str, Any]) -> None:
+        super().update_snapshot(changes)
+        self._save()
+
+    def _save(self) -> None:
+        if self._file is None:
+            return
+        temporary = self._file.with_name(f".{self._file.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(self._collected.snapshot), encoding="utf-8")
+        os.replace(temporary, self._file)  # atomic: the file holds one snapshot or the other
+
+
 def _run(args: argparse.Namespace) -> int:
-    module = importlib.import_module(descriptor.action(args.action)["main"])
-    output = module.process(args.msg, _cfg(args))
-    print(json.dumps(output, ensure_ascii=False))
+    function = descriptor.action(args.action)
+    module = importlib.import_module(function["main"])
+    msg = args.msg
+    if msg is None:
+        if function.get("type") != "polling":
+            raise UsageError(f"run {args.action} needs --msg (a trigger's defaults to {{}})")
+        msg = {}
+    snapshot = _snapshot_file(args.snapshot) if args.snapshot else None
+    sink = _PrintEmitted(Collected(), args.snapshot)
+    with bound(replace(current(), events=sink)):
+        output = module.process(msg, _cfg(args), snapshot)
+    if output is not None:  # what process returns is emitted the same way
+        print(json.dumps(output, ensure_ascii=False))
     return 0
+
+
+def _snapshot_file(path: Path) -> Any:
+    """The snapshot kept in FILE by an earlier run; absent means a first run."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read --snapshot {path} ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise UsageError(f"--snapshot {path} does not hold JSON") from None
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -135,6 +189,7 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    from podio_component.emulator.model import FilterReading
     from podio_component.emulator.seed import check_seed
     from podio_component.emulator.server import parse_fault_option, serve_forever
 
@@ -148,7 +203,13 @@ def _emulator(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--seed: {exc}") from None
     try:
-        serve_forever(port=args.port, seed=args.seed, faults=faults, shell=args.env)
+        reading = FilterReading.parse(args.filter_reading or "inclusive")
+    except ValueError as exc:
+        raise UsageError(f"--filter-reading: {exc}") from None
+    try:
+        serve_forever(
+            port=args.port, seed=args.seed, faults=faults, shell=args.env, reading=reading
+        )
     except OSError as exc:  # the port is taken, for example
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         raise PodioComponentError(
@@ -181,9 +242,15 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one action on one message, print the output")
-    run.add_argument("action", help="action id from component.json, e.g. makeRawRequest")
+    run.add_argument("action", help="trigger or action id from component.json, e.g. makeRawRequest")
     run.add_argument("--cfg", type=_json_arg, help="step cfg: JSON or @file")
-    run.add_argument("--msg", type=_json_arg, required=True, help="message: JSON or @file")
+    run.add_argument("--msg", type=_json_arg, help="message: JSON or @file ({} for a trigger)")
+    run.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="FILE",
+        help="a trigger's snapshot: read from FILE (absent: a first run), written back",
+    )
     _credential_option(run)
     run.set_defaults(handler=_run)
 
@@ -208,6 +275,12 @@ def parser() -> argparse.ArgumentParser:
         "--port", type=_port_arg, default=8080, help="Podio API port (default 8080)"
     )
     emulator.add_argument("--seed", type=_seed_arg, help="seed data JSON file (default: built-in)")
+    emulator.add_argument(
+        "--filter-reading",
+        metavar="READING",
+        help="how the filter call reads created_on/last_edit_on from/to: inclusive (default) "
+        "or exclusive, optionally with a zone offset in hours, e.g. 'exclusive,-5'",
+    )
     emulator.add_argument(
         "--env",
         action="store_true",

@@ -1,7 +1,8 @@
 """What an action uses from its host, bound per message: one `Context`.
 
-    events    where snapshots and rotated keys go (the platform runtime's sink); None for
-              `podio-component run` and plain library use
+    events    where emitted data, snapshots and rotated keys go (the platform runtime's
+              sink, `podio-component run`'s, or `events.collect()`); None for plain
+              library use
     clock     the process's monotonic clock, which also times every credential's cooldown
     stopping  set when the host shuts down: a wait between attempts that may be abandoned
               (the request is safe to try again later) is cut short
@@ -37,6 +38,8 @@ SYSTEM_CLOCK = Clock()
 
 
 class EventSink(Protocol):
+    def data(self, message: dict[str, Any]) -> None: ...
+
     def snapshot(self, snapshot: dict[str, Any]) -> None: ...
 
     def update_snapshot(self, changes: dict[str, Any]) -> None: ...

@@ -569,3 +569,34 @@ def test_emulator_env_prints_export_lines_a_shell_can_source(tmp_path: Path) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_filter_call_counts_against_the_limited_class_and_the_general_budget(
+    emulator: Emulator,
+) -> None:
+    token = emulator.issue_token()["access_token"]
+    auth = {"Authorization": f"OAuth2 {token}"}
+    url = f"{emulator.podio_url}/item/app/30/filter/"
+    limited = requests.post(url, json={}, headers=auth, timeout=5)
+    assert limited.headers["X-Rate-Limit-Limit"] == "250"
+    assert limited.headers["X-Rate-Limit-Remaining"] == "249"
+    general = requests.get(f"{emulator.podio_url}/user/status", headers=auth, timeout=5)
+    assert general.headers["X-Rate-Limit-Remaining"] == "998"  # the filter call counted too
+
+
+def test_a_comment_moves_last_event_on_but_not_the_last_edit(emulator: Emulator) -> None:
+    items = emulator.world.items
+    emulator.world.clock.freeze()
+    before = items.view(5001)
+    emulator.world.clock.advance(60)
+    items.comment(5001)
+    after = items.view(5001)
+    assert after["last_event_on"] > before["last_event_on"]
+    assert after["current_revision"] == before["current_revision"]
+
+
+@pytest.mark.parametrize("reading", ["sideways", "inclusive,+15", "exclusive,abc"])
+def test_a_filter_reading_the_emulator_cannot_play_is_refused_with_exit_2(reading: str) -> None:
+    result = emulator_command("--filter-reading", reading)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --filter-reading: ")

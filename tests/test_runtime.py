@@ -7,6 +7,7 @@ starts the runtime as a subprocess, publishes encrypted inputs and reads what co
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -393,3 +394,23 @@ def test_the_log_is_bunyan_json_lines_with_the_message_ids_and_no_secrets(
     }
     text = sailor.text()
     assert [s[:6] for s in secrets if s in text] == []
+
+
+def test_each_emitted_data_message_is_published_with_its_own_id_and_the_input_acked(
+    emulator: Emulator, flow: FlowStep, start_sailor: Start
+) -> None:
+    env = runtime_env(
+        emulator,
+        flow,
+        {},
+        ELASTICIO_COMPONENT_PATH=EVENTS_COMPONENT,
+        ELASTICIO_FUNCTION="emitMany",
+    )
+    running(start_sailor, env)
+    input_id = flow.publish({"count": 3})
+    outputs = flow.take("data", 3)
+    assert [flow.decrypt(o)["body"]["n"] for o in outputs] == [0, 1, 2]  # in order
+    assert len({o.headers["messageId"] for o in outputs}) == 3
+    assert {o.headers["parentMessageId"] for o in outputs} == {input_id}
+    time.sleep(0.5)
+    assert (flow.depth("data"), flow.depth("input"), flow.depth("dead")) == (0, 0, 0)

@@ -508,3 +508,23 @@ def test_outside_the_runtime_snapshots_are_ignored_and_update_keys_refuses() -> 
     assert not events.in_runtime()
     with pytest.raises(events.UpdateKeysError, match="needs the platform runtime"):
         events.update_keys({"oauth": {"access_token": "rotated-token-value"}})
+
+
+def test_emit_data_with_nothing_to_take_it_raises_rather_than_drop_the_message() -> None:
+    with pytest.raises(events.EmitError, match="would be lost"):
+        events.emit_data({"body": {}})
+
+
+def test_collect_gathers_the_data_with_fresh_ids_and_the_last_snapshot() -> None:
+    with events.collect() as collected:
+        events.emit_data({"body": {"n": 1}})
+        events.emit_data({"id": "kept", "body": {"n": 2}})
+        events.emit_snapshot({"since": "a", "seen": [1]})
+        events.update_snapshot({"seen": [2]})
+        with pytest.raises(events.UpdateKeysError):
+            events.update_keys({"oauth": {"access_token": "rotated-token-value"}})
+    first, second = collected.data
+    assert first["body"] == {"n": 1} and len(first["id"]) == 36  # a uuid
+    assert second["id"] == "kept"
+    assert collected.snapshot == {"since": "a", "seen": [2]}
+    assert not events.in_runtime()  # the block is over

@@ -182,3 +182,16 @@ def test_verification_has_a_deadline_of_its_own(emulator: Emulator) -> None:
     (result,) = posted
     assert result["status"] == "error"
     assert "PODIO_VERIFY_DEADLINE" in result["data"]["message"]
+
+
+def test_select_model_serves_the_trigger_app_list(emulator: Emulator) -> None:
+    token = emulator.issue_token()["access_token"]
+    completed, posted = service(
+        emulator,
+        "selectModel",
+        {"oauth": {"access_token": token}},
+        ELASTICIO_ACTION_OR_TRIGGER="newAndUpdatedItems",
+        ELASTICIO_GET_MODEL_METHOD="apps",
+    )
+    assert completed.returncode == 0, completed.stdout
+    assert posted == [{"status": "success", "data": {"30": "Example Co \u203a Sales \u203a Deals"}}]

@@ -269,6 +269,9 @@ class Sink:
         self.keys: list[dict[str, Any]] = []
         self.refuse = refuse
 
+    def data(self, message: dict[str, Any]) -> None:
+        pass
+
     def snapshot(self, snapshot: dict[str, Any]) -> None:
         pass
 

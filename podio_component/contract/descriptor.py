@@ -36,7 +36,13 @@ def load(component_path: str = "") -> dict[str, Any]:
 
 
 def action(name: str, component_path: str = "") -> dict[str, Any]:
-    actions: dict[str, dict[str, Any]] = load(component_path).get("actions", {})
-    if name not in actions:
-        raise UsageError(f"no action {name!r}; known actions: {', '.join(sorted(actions))}")
-    return actions[name]
+    """A trigger or an action by its id, looked up in `triggers` first, then in `actions`,
+    as the platform's runtimes do."""
+    component = load(component_path)
+    known: list[str] = []
+    for kind in ("triggers", "actions"):
+        functions: dict[str, dict[str, Any]] = component.get(kind, {})
+        if name in functions:
+            return functions[name]
+        known += functions
+    raise UsageError(f"no action {name!r}; known actions: {', '.join(sorted(known))}")

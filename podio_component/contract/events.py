@@ -8,17 +8,21 @@
 
 Each goes to the events sink of the message's context (see `context`). Under the platform
 runtime each call is published (or, for keys, sent to the platform's accounts API) before
-it returns. Outside the runtime there is nowhere to keep a snapshot, so snapshot events are
-ignored; `update_keys` raises instead, because a rotated token that is not persisted is
-lost for good.
+it returns; under `podio-component run` each data message is one JSON line on stdout; in
+plain library use `collect()` gathers them. Without any of these, `emit_data` raises rather
+than drop data, snapshot events are ignored (nothing could keep them), and `update_keys`
+raises, because a rotated token that is not persisted is lost for good.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from podio_component.context import current
+from podio_component.context import bound, current
 from podio_component.errors import PodioComponentError
 from podio_component.redaction import logger
 
@@ -27,6 +31,74 @@ log = logger(__name__)
 
 class UpdateKeysError(PodioComponentError):
     """Rotated credential fields could not be persisted."""
+
+
+class EmitError(PodioComponentError):
+    """A data message was emitted with nothing to take it."""
+
+
+def emit_data(message: Mapping[str, Any]) -> None:
+    """Emit one output message (the platform's `emit('data')`); it gets a fresh uuid `id`
+    unless it has one. Under the runtime it is published and confirmed before this returns."""
+    sink = current().events
+    if sink is None:
+        raise EmitError(
+            "emit_data has nothing to take the message: run the action under the platform "
+            "runtime or `podio-component run`, or inside `events.collect()`; otherwise it "
+            "would be lost"
+        )
+    sink.data({**message, "id": message.get("id") or str(uuid.uuid4())})
+
+
+@dataclass
+class Collected:
+    """What an action emitted inside `collect()`: its data messages and its last snapshot
+    (with every updateSnapshot merged in)."""
+
+    data: list[dict[str, Any]] = field(default_factory=list)
+    snapshot: dict[str, Any] | None = None
+
+    def snapshot_event(self, snapshot: dict[str, Any]) -> None:
+        self.snapshot = dict(snapshot)
+
+    def update_snapshot_event(self, changes: dict[str, Any]) -> None:
+        self.snapshot = {**(self.snapshot or {}), **changes}
+
+
+class Collector:
+    """The events sink of `collect()`; `podio-component run` prints its data instead."""
+
+    def __init__(self, collected: Collected) -> None:
+        self._collected = collected
+
+    def data(self, message: dict[str, Any]) -> None:
+        self._collected.data.append(message)
+
+    def snapshot(self, snapshot: dict[str, Any]) -> None:
+        self._collected.snapshot_event(snapshot)
+
+    def update_snapshot(self, changes: dict[str, Any]) -> None:
+        self._collected.update_snapshot_event(changes)
+
+    def update_keys(self, keys: dict[str, Any]) -> None:
+        raise UpdateKeysError(
+            "updateKeys needs the platform runtime, which persists credential fields; "
+            "outside it a rotated token would be lost"
+        )
+
+
+@contextmanager
+def collect() -> Iterator[Collected]:
+    """For plain library use: gather the data messages and the snapshot that the code in the
+    block emits.
+
+        with events.collect() as collected:
+            trigger.process({}, cfg, snapshot)
+        collected.data, collected.snapshot
+    """
+    collected = Collected()
+    with bound(replace(current(), events=Collector(collected))):
+        yield collected
 
 
 def in_runtime() -> bool:

@@ -43,7 +43,7 @@ class InlineToken(SingleFlight):
 
     def replace(self, rejected: str, deadline: Deadline, host: Context) -> str:
         why = "Podio rejected the access token in cfg.oauth (HTTP 401)"
-        if host.events is None:
+        if not host.on_platform or host.events is None:
             raise ReauthenticateError(
                 f"{why}; it is refreshed only under the platform runtime, which can keep "
                 "the new one: re-authenticate this credential (outside the platform, sign in "

@@ -6,12 +6,26 @@ is Podio's 400 with nothing half-written.
 
 from __future__ import annotations
 
+import calendar
 import copy
+import random
 import threading
+import time
 from typing import Any
 
 from podio_component.emulator import views
-from podio_component.emulator.model import ApiError, Clock, Directory, Grant, get, timestamp
+from podio_component.emulator.model import (
+    ApiError,
+    Clock,
+    Directory,
+    FilterReading,
+    Grant,
+    get,
+    timestamp,
+)
+
+SORT_KEYS = {"created_on": "created_on", "last_edit_on": "last_edit_on", "item_id": "item_id"}
+RANGE_KEYS = ("created_on", "last_edit_on")
 
 
 class Items:
@@ -19,6 +33,7 @@ class Items:
         self.directory = directory
         self.clock = clock
         self.lock = lock
+        self.reading = FilterReading()  # how the filter reads created_on/last_edit_on ranges
         self.stored: dict[int, dict[str, Any]] = {}
         self.deleted: set[int] = set()
         now = clock.now()
@@ -55,9 +70,10 @@ class Items:
                 "created_on": item["created_on"],
                 "last_event_on": item["last_event_on"],
                 "revision": item["revision"],
+                "initial_revision": {"revision": 0, "created_on": item["created_on"]},
                 "current_revision": {
                     "revision": item["revision"],
-                    "created_on": item["last_event_on"],
+                    "created_on": item["last_edit_on"],  # moves on field edits only
                 },
                 "fields": [
                     {**views.field_definition(f), "values": copy.deepcopy(values[f["field_id"]])}
@@ -75,29 +91,79 @@ class Items:
             }
 
     def filter(self, app_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Podio's filter call: field filters, created_on/last_edit_on ranges read as
+        `self.reading` says, sort_by/sort_desc, limit (up to 500) and offset; full items.
+        Items that share a sort value come in a random order on each call, since Podio
+        documents no tie-breaker."""
         app = get(self.directory.apps, app_id, "App")
         limit = _bounded(body.get("limit", 30), "limit", 1, 500)
         offset = _bounded(body.get("offset", 0), "offset", 0, 10**9)
-        filters = body.get("filters") or {}
-        if not isinstance(filters, dict):
+        filters = dict(body.get("filters") or {})
+        if not isinstance(body.get("filters") or {}, dict):
             raise ApiError(400, "invalid_value", "filters must be an object")
+        ranges = {key: self._range(filters.pop(key)) for key in RANGE_KEYS if key in filters}
+        sort_by = body.get("sort_by")
+        if sort_by is not None and sort_by not in SORT_KEYS:
+            raise ApiError(400, "invalid_value", f"Invalid sort_by {sort_by!r}")
         with self.lock:
             items = [i for i in self.stored.values() if i["app_id"] == app_id]
-            matched = [i for i in items if _matches(app, i, filters)]
+            matched = [
+                i
+                for i in items
+                if _matches(app, i, filters)
+                and all(
+                    low(_epoch(i[k])) and high(_epoch(i[k])) for k, (low, high) in ranges.items()
+                )
+            ]
+            if sort_by is not None:
+                random.shuffle(matched)  # no tie-breaker: ties in no particular order
+                matched.sort(
+                    key=lambda i: i[SORT_KEYS[sort_by]], reverse=bool(body.get("sort_desc"))
+                )
             return {
                 "total": len(items),
                 "filtered": len(matched),
-                "items": [
-                    {
-                        "item_id": i["item_id"],
-                        "app_item_id": i["app_item_id"],
-                        "title": i["title"],
-                        "external_id": i.get("external_id"),
-                        "revision": i["revision"],
-                    }
-                    for i in matched[offset : offset + limit]
-                ],
+                "items": [self.view(i["item_id"]) for i in matched[offset : offset + limit]],
             }
+
+    def _range(self, value: object) -> tuple[Any, Any]:
+        """Bound checks for a {from, to} range on a timestamp, as the reading reads it."""
+        if not isinstance(value, dict) or not set(value) <= {"from", "to"}:
+            raise ApiError(400, "invalid_value", "a date range must be an object with from/to")
+        shift = self.reading.utc_offset_hours * 3600  # the value is read as local time there
+        bounds = {k: _epoch(str(v)) - shift for k, v in value.items()}
+        inclusive = self.reading.inclusive
+        low = bounds.get("from")
+        high = bounds.get("to")
+
+        def above(t: float) -> bool:
+            return low is None or (t >= low if inclusive else t > low)
+
+        def below(t: float) -> bool:
+            return high is None or (t <= high if inclusive else t < high)
+
+        return above, below
+
+    def add(self, app_id: int, fields: list[dict[str, Any]], created_by: int = 1001) -> list[int]:
+        """Create many items at once at the clock's time (for tests and benchmarks); their
+        item ids."""
+        app = get(self.directory.apps, app_id, "App")
+        with self.lock:
+            ids = []
+            for one in fields:
+                item_id = self._next_id
+                self._next_id += 1
+                body = {"fields": one, "created_by": created_by}
+                self._store(app, item_id, body, _field_values(app, one), self.clock.now())
+                ids.append(item_id)
+            return ids
+
+    def comment(self, item_id: int) -> dict[str, Any]:
+        """A comment moves last_event_on, not the last edit."""
+        with self.lock:
+            self.view(item_id)
+            self.stored[item_id]["last_event_on"] = timestamp(self.clock.now())
+            return {"comment_id": int(self.clock.now() * 1000) % 10**9}
 
     # ---- writes ------------------------------------------------------------------------
 
@@ -136,7 +202,7 @@ class Items:
                 item["tags"] = tags
             item["title"] = _title(app, item["values"])
             item["revision"] += 1
-            item["last_event_on"] = timestamp(self.clock.now())
+            item["last_edit_on"] = item["last_event_on"] = timestamp(self.clock.now())
             return {"revision": item["revision"], "title": item["title"]}
 
     def delete(self, item_id: int) -> None:
@@ -161,6 +227,7 @@ class Items:
             "external_id": body.get("external_id"),
             "created_by": body.get("created_by", 0),
             "created_on": timestamp(now),
+            "last_edit_on": timestamp(now),
             "last_event_on": timestamp(now),
             "revision": 0,
             "tags": _tags(body) or [],
@@ -169,6 +236,19 @@ class Items:
         }
         self.stored[item_id] = item
         return item
+
+
+def _epoch(text: str) -> float:
+    """Podio's "YYYY-MM-DD HH:MM:SS" (UTC) as seconds since the epoch; a zone suffix is
+    ignored, as the reading's offset decides."""
+    try:
+        parsed = time.strptime(text.strip()[:19], "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        try:
+            parsed = time.strptime(text.strip()[:10], "%Y-%m-%d")
+        except ValueError:
+            raise ApiError(400, "invalid_value", f"Invalid date {text!r}") from None
+    return float(calendar.timegm(parsed))
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:

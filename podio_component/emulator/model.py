@@ -33,16 +33,52 @@ def rate_limit_text(seconds: int) -> str:
 
 
 class Clock:
-    """Wall time plus an offset that tests advance to expire tokens or end rate windows."""
+    """Wall time plus an offset that tests advance to expire tokens or end rate windows; or,
+    once frozen, a fixed time that only `advance` moves, so that a test can place edits at
+    exact seconds."""
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self.frozen: float | None = None
 
     def now(self) -> float:
-        return time.time() + self.offset
+        return self.frozen if self.frozen is not None else time.time() + self.offset
 
     def advance(self, seconds: float) -> None:
-        self.offset += seconds
+        if self.frozen is not None:
+            self.frozen += seconds
+        else:
+            self.offset += seconds
+
+    def freeze(self, at: float | None = None) -> None:
+        """Stop the clock at `at` (seconds since the epoch; default: now)."""
+        self.frozen = self.now() if at is None else at
+
+
+@dataclass
+class FilterReading:
+    """How the filter call reads `from`/`to` on created_on and last_edit_on, which Podio does
+    not document: both bounds inclusive or both exclusive, and the time zone (hours from UTC)
+    the value is read in. The default, inclusive in UTC, is itself unverified."""
+
+    inclusive: bool = True
+    utc_offset_hours: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str) -> FilterReading:
+        """'inclusive', 'exclusive', either with ',+2' or ',-5' (hours), e.g. 'exclusive,-5'."""
+        kind, _, offset = text.partition(",")
+        if kind not in ("inclusive", "exclusive"):
+            raise ValueError(f"expected inclusive or exclusive, got {kind!r}")
+        try:
+            hours = float(offset) if offset else 0.0
+        except ValueError:
+            raise ValueError(
+                f"expected an offset in hours such as +2 or -5, got {offset!r}"
+            ) from None
+        if not -14 <= hours <= 14:
+            raise ValueError(f"an offset must be from -14 to +14 hours, got {offset!r}")
+        return cls(kind == "inclusive", hours)
 
 
 def timestamp(at: float) -> str:

@@ -31,7 +31,10 @@ ROUTES = Map(
         Rule("/org", endpoint="orgs", methods=["GET"]),
         Rule("/org/<int:org_id>", endpoint="org", methods=["GET"]),
         Rule("/space/<int:space_id>", endpoint="space", methods=["GET"]),
+        Rule("/app", endpoint="apps", methods=["GET"]),
         Rule("/app/<int:app_id>", endpoint="app", methods=["GET"]),
+        Rule("/app/space/<int:space_id>", endpoint="space_apps", methods=["GET"]),
+        Rule("/comment/item/<int:item_id>", endpoint="comment", methods=["POST"]),
         Rule("/item/<int:item_id>", endpoint="item", methods=["GET", "PUT", "DELETE"]),
         Rule("/item/app/<int:app_id>", endpoint="create_item", methods=["POST"]),
         Rule("/item/app/<int:app_id>/filter", endpoint="filter_items", methods=["POST"]),
@@ -112,6 +115,9 @@ class PodioApp:
             "org": self.org,
             "space": self.space,
             "app": self.app,
+            "apps": self.apps,
+            "space_apps": self.space_apps,
+            "comment": self.comment,
             "item": self.item,
             "create_item": self.create_item,
             "filter_items": self.filter_items,
@@ -214,6 +220,24 @@ class PodioApp:
 
     def app(self, request: Request, grant: Grant, app_id: int) -> Response:
         return json_response(views.app_view(self.world.directory, app_id))
+
+    def apps(self, request: Request, grant: Grant) -> Response:
+        directory = self.world.directory
+        return json_response([views.app_view(directory, app_id) for app_id in directory.apps])
+
+    def space_apps(self, request: Request, grant: Grant, space_id: int) -> Response:
+        directory = self.world.directory
+        views.space_view(directory, space_id)  # 404 for an unknown space
+        return json_response(
+            [
+                views.app_view(directory, app_id)
+                for app_id, app in directory.apps.items()
+                if app["space_id"] == space_id
+            ]
+        )
+
+    def comment(self, request: Request, grant: Grant, item_id: int) -> Response:
+        return json_response(self.world.items.comment(item_id))
 
     def item(self, request: Request, grant: Grant, item_id: int) -> Response:
         if request.method == "GET":

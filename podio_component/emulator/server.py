@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import math
@@ -11,11 +12,11 @@ import sys
 import threading
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from podio_component.emulator import platform_app, podio_app
 from podio_component.emulator.faults import Fault, FaultingApp, FaultPlan, RequestLog
-from podio_component.emulator.model import Grant, Limits
+from podio_component.emulator.model import Clock, FilterReading, Grant, Limits
 from podio_component.emulator.platform_app import Platform, PlatformApp
 from podio_component.emulator.podio_app import PodioApp
 from podio_component.emulator.world import PodioWorld
@@ -63,8 +64,8 @@ class Emulator:
             self.log,
             platform_app.error_response,
         )
-        self._podio = _server(port, podio)
-        self._platform = _server(platform_port, platform)
+        self._podio = _server(port, podio, self.world.clock)
+        self._platform = _server(platform_port, platform, self.world.clock)
         self.podio_url = f"http://{HOST}:{self._podio.port}"
         self.platform_url = f"http://{HOST}:{self._platform.port}"
         self.platform.podio_url = self.podio_url
@@ -126,11 +127,21 @@ class Emulator:
         }
 
 
-def _server(port: int, app: FaultingApp) -> BaseWSGIServer:
-    """A threaded WSGI server on HOST:port; OSError when the port cannot be had (werkzeug's
-    own binding would print its message and exit the process instead)."""
+def _server(port: int, app: FaultingApp, clock: Clock) -> BaseWSGIServer:
+    """A threaded WSGI server on HOST:port whose Date header follows the emulator's clock;
+    OSError when the port cannot be had (werkzeug's own binding would print its message and
+    exit the process instead)."""
+
+    class Handler(WSGIRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return email.utils.formatdate(
+                clock.now() if timestamp is None else timestamp, usegmt=True
+            )
+
     with socket.create_server((HOST, port)) as listening:
-        return make_server(HOST, port, app, threaded=True, fd=listening.fileno())
+        return make_server(
+            HOST, port, app, threaded=True, request_handler=Handler, fd=listening.fileno()
+        )
 
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "*")
@@ -187,10 +198,12 @@ def serve_forever(
     faults: list[tuple[str, str, list[Fault]]],
     *,
     shell: bool = False,
+    reading: FilterReading | None = None,
 ) -> None:
     """The `podio-component emulator` command: print how to reach it (JSON, or `export`
     lines a shell can source), then run in the foreground until interrupted."""
     emulator = Emulator(seed, port=port)
+    emulator.world.items.reading = reading or FilterReading()
     for method, pattern, outcomes in faults:
         emulator.faults.add(method, pattern, *outcomes)
     secret_id = emulator.create_secret(fields={"retries": "3", "retriesDelay": "1000"})

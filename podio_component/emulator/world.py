@@ -83,4 +83,6 @@ class PodioWorld:
                 )
                 raise ApiError(420, "rate_limit", rate_limit_text(wait), headers)
             window.used[kind] += 1
+            if limited:  # a rate-limited call counts against the general budget too
+                window.used["general"] += 1
             return ceilings[kind], ceilings[kind] - window.used[kind]

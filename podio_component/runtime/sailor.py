@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Mapping
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from podio_component.contract import descriptor
 from podio_component.errors import PodioComponentError, UsageError
@@ -40,7 +40,9 @@ class StartupError(PodioComponentError):
 
 
 class Sailor:
-    def __init__(self, settings: SailorSettings, step: Step, action_main: str, api: PlatformApi):
+    def __init__(
+        self, settings: SailorSettings, step: Step, function: dict[str, Any], api: PlatformApi
+    ):
         self.settings = settings
         self.stopping = threading.Event()  # shutdown asked: cut short the retry waits we may
         self.abandon = threading.Event()  # shutdown out of time: give up what is left
@@ -58,7 +60,7 @@ class Sailor:
             self._on_cancelled,
         )
         self.ledger = Ledger(settings, self.broker, self._dispatch, self.abandon)
-        self.worker = Worker(settings, step, action_main, self.ledger, api, self.stopping)
+        self.worker = Worker(settings, step, function, self.ledger, api, self.stopping)
 
     def start(self) -> None:
         for number in range(self.settings.worker_threads):
@@ -156,7 +158,7 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
         settings = sailor_settings.read(env)
         for secret in (settings.api_key, settings.message_crypto_password, settings.amqp_uri):
             register_secret(secret)
-        action_main = _action(settings.function, settings.component_path)
+        function = _function(settings.function, settings.component_path)
         _pin_to_one_core(settings)  # before any other thread starts: they inherit it
         api = PlatformApi(
             settings.api_uri,
@@ -166,7 +168,7 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
             settings.api_request_retry_delay,
         )
         step = api.step(settings.flow_id, settings.step_id)
-        sailor = Sailor(settings, step, action_main, api)
+        sailor = Sailor(settings, step, function, api)
         if stop_asked.is_set():  # stopped while starting: nothing to finish
             _exit(0)
         sailor.start()
@@ -178,7 +180,7 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     log.info(
         "Fully initialized and waiting for messages (%.0f ms)", (time.monotonic() - started) * 1000
     )
-    _warm_up(action_main)
+    _warm_up(function["main"])
     code = sailor.run_until_stopped()
     log.info("stopped")
     _exit(code)
@@ -195,12 +197,12 @@ def _pin_to_one_core(settings: SailorSettings) -> None:
         os.sched_setaffinity(0, {allowed[os.getpid() % len(allowed)]})
 
 
-def _action(function: str, component_path: str) -> str:
+def _function(name: str, component_path: str) -> dict[str, Any]:
+    """The trigger or action the step runs, from component.json."""
     try:
-        main: str = descriptor.action(function, component_path)["main"]
+        return descriptor.action(name, component_path)
     except UsageError as exc:
-        raise StartupError(f"ELASTICIO_FUNCTION={function!r}: {exc.message}") from None
-    return main
+        raise StartupError(f"ELASTICIO_FUNCTION={name!r}: {exc.message}") from None
 
 
 def _warm_up(action_main: str) -> None:

@@ -51,13 +51,14 @@ class StepState:
 
 
 class StepEvents:
-    """The events of one message: snapshots are published (and confirmed) before the call
-    returns; keys go to the platform's accounts API."""
+    """The events of one message: data messages and snapshots are published (and confirmed)
+    before the call returns; keys go to the platform's accounts API."""
 
     def __init__(
         self,
         state: StepState,
         publish: Callable[[Publication], None],
+        publish_data: Callable[[Mapping[str, Any]], None],
         settings: SailorSettings,
         api: PlatformApi,
         cfg: Mapping[str, Any],
@@ -65,6 +66,7 @@ class StepEvents:
     ) -> None:
         self._state = state
         self._publish = publish
+        self.data = publish_data
         self._settings = settings
         self._api = api
         self._cfg = cfg

@@ -44,14 +44,18 @@ class Worker:
         self,
         settings: SailorSettings,
         step: Step,
-        action_main: str,
+        function: Mapping[str, Any],
         ledger: Ledger,
         api: PlatformApi,
         stopping: threading.Event,
     ) -> None:
         self.settings = settings
         self.step = step
-        self.action_main = action_main
+        self.action_main = str(function["main"])
+        # A polling trigger's ticks share the step's snapshot: one at a time, whatever the
+        # prefetch, and whatever a tick carries.
+        self.polling = function.get("type") == "polling"
+        self._tick = threading.Lock()
         self.ledger = ledger
         self.api = api
         self.stopping = stopping  # shutdown asked: cut short the retry waits we may
@@ -76,7 +80,11 @@ class Worker:
             base = protocol.outgoing_headers(incoming, self.settings)
             try:
                 message = self._input(message, headers)
-                output = self._run_action(message, base)
+                if self.polling:
+                    with self._tick:
+                        output = self._run_action(message, incoming, base)
+                else:
+                    output = self._run_action(message, incoming, base)
             except PodioComponentError as exc:
                 if exc.retry_later:
                     return self._rebound(delivery, exc, base)
@@ -91,6 +99,8 @@ class Worker:
     # ---- running the action --------------------------------------------------------------
 
     def _input(self, message: Any, headers: Mapping[str, Any]) -> dict[str, Any]:
+        if self.polling and not isinstance(message, dict):
+            message = {}  # a tick's content does not matter
         if not isinstance(message, dict):
             raise InputError("message", "expected an object")
         taken: dict[str, Any] = dict(message)
@@ -109,11 +119,23 @@ class Worker:
             )
         return taken
 
-    def _run_action(self, message: dict[str, Any], base: dict[str, Any]) -> Any:
+    def _run_action(
+        self, message: dict[str, Any], incoming: Mapping[str, Any], base: dict[str, Any]
+    ) -> Any:
         module = importlib.import_module(self.action_main)
         cfg = json_copy(self.step.config)
+
+        def publish_data(output: Mapping[str, Any]) -> None:  # emit_data: confirmed at once
+            self.ledger.publish_and_wait(self._data(output, message, incoming, base))
+
         events = StepEvents(
-            self.state, self.ledger.publish_and_wait, self.settings, self.api, cfg, base
+            self.state,
+            self.ledger.publish_and_wait,
+            publish_data,
+            self.settings,
+            self.api,
+            cfg,
+            base,
         )
         host = Context(events=events, stopping=self.stopping, on_platform=True)
         with bound(host):
@@ -129,17 +151,30 @@ class Worker:
         base: dict[str, Any],
         delivery: Delivery,
     ) -> Disposition:
+        try:
+            publication = self._data(output, message, incoming, base)
+        except OutputTooLargeError as exc:
+            return self._fail(exc, base, delivery)
+        return Disposition((publication,), ack=True)
+
+    def _data(
+        self,
+        output: Mapping[str, Any],
+        message: Mapping[str, Any],
+        incoming: Mapping[str, Any],
+        base: dict[str, Any],
+    ) -> Publication:
+        """One data message, encrypted and within the size limit, once the data throttle
+        lets it through."""
         routing_key, data, headers = protocol.data_message(
             output, message, incoming, base, self.settings, self.step.is_passthrough
         )
         body = self.cipher.encrypt(data, self.settings.protocol_version)
         limit = self.settings.outgoing_message_size_limit
         if len(body) > limit:
-            return self._fail(
-                OutputTooLargeError(protocol.size_error(len(body), limit)), base, delivery
-            )
+            raise OutputTooLargeError(protocol.size_error(len(body), limit))
         self.state.data_throttle.wait()
-        return Disposition((Publication(routing_key, body, self._properties(headers)),), ack=True)
+        return Publication(routing_key, body, self._properties(headers))
 
     def _fail(self, error: BaseException, base: dict[str, Any], delivery: Delivery) -> Disposition:
         """The error message (and its reply_to copy); the input is then rejected."""

@@ -1,0 +1,279 @@
+"""New and Updated Items: every item created, or changed, in a Podio app since the last run,
+each once, oldest first (see `items.feed` for how that holds exactly).
+
+The snapshot is a few dozen bytes whatever the app holds: where the feed stands, the reading
+of Podio's filter that was measured, and what the snapshot is for (app, event, startTime).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from podio_component.contract import events
+from podio_component.contract.messages import new_message
+from podio_component.credentials import connect
+from podio_component.errors import (
+    CooldownError,
+    InputError,
+    PodioComponentError,
+    PodioHTTPError,
+)
+from podio_component.items.feed import Cursor, Feed, Page, Reading, epoch, podio_time
+from podio_component.items.values import item_values
+from podio_component.redaction import logger
+from podio_component.settings import whole_number
+from podio_component.validation import given_text, parse
+
+log = logger(__name__)
+
+SNAPSHOT_VERSION = 1
+SAMPLE_SIZE = 10  # a Retrieve Sample run, as the platform's own triggers do
+RATE_LIMITED = (420, 429)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "  # in the app list's labels
+
+
+class TriggerConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    app: int
+    event: Literal["created", "updated"] = "updated"
+    start_time: int | None = Field(None, alias="startTime")  # seconds since the epoch, UTC
+    page_size: int = Field(100, alias="pageSize")
+    emit_behavior: Literal["emitIndividually", "emitPage"] = Field(
+        "emitIndividually", alias="emitBehavior"
+    )
+
+    @field_validator("app", mode="before")
+    @classmethod
+    def _app(cls, value: object) -> int:
+        return whole_number("app", given_text(value), 1, 2**63 - 1)
+
+    @field_validator("event", "emit_behavior", mode="before")
+    @classmethod
+    def _choice(cls, value: object) -> object:
+        return given_text(value) or None
+
+    @field_validator("page_size", mode="before")
+    @classmethod
+    def _page_size(cls, value: object) -> int:
+        given = given_text(value)
+        return 100 if given is None else whole_number("pageSize", given, 1, 500)
+
+    @field_validator("start_time", mode="before")
+    @classmethod
+    def _start_time(cls, value: object) -> int | None:
+        given = given_text(value)
+        return None if given is None else start_second(given)
+
+
+def start_second(value: object) -> int:
+    """startTime: a UTC date (YYYY-MM-DD) or an ISO date-time; seconds since the epoch."""
+    expected = "expected a UTC date YYYY-MM-DD or a date-time such as 2026-12-01T09:30:00Z"
+    if not isinstance(value, str):
+        raise InputError("startTime", expected, value)
+    text = value.strip()
+    try:
+        if _DATE.fullmatch(text):
+            return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("startTime", expected, value) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> None:
+    """One poll: emit what changed since the snapshot, a snapshot after each page."""
+    config = parse(TriggerConfig, {k: v for k, v in cfg.items() if v is not None})
+    feed = Feed(connect(cfg), config.app, config.event, config.page_size)
+    if os.environ.get("ELASTICIO_FLOW_TYPE") == "debug":
+        _sample(feed, config)
+        return
+    state = _state(snapshot, config)
+    try:
+        _poll(feed, config, state)
+    except (CooldownError, PodioHTTPError) as exc:
+        if not isinstance(exc, CooldownError) and exc.status not in RATE_LIMITED:
+            raise _final(exc) from None
+        log.warning(
+            "Podio rate-limited the poll (%s); it stops here and the next run resumes "
+            "where this one stood",
+            exc.message,
+        )
+    except PodioComponentError as exc:
+        raise _final(exc) from None
+
+
+def _final(exc: PodioComponentError) -> PodioComponentError:
+    """A failure of the poll itself: shown by the platform, never rebounded (the next tick
+    polls again anyway)."""
+    return PodioComponentError(exc.message) if exc.retry_later else exc
+
+
+def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, str] | None) -> None:
+    newest, now = feed.newest()
+    if not newest:
+        if state is None:  # an empty app: start from Podio's clock
+            _snapshot(config, Cursor(now - 1, done=True), "unknown")
+        return
+    top = newest[0]
+    newest_second = feed.second_of(top)
+    upper = newest_second if newest_second < now else newest_second - 1  # Podio's now excluded
+    if state is None:
+        if config.start_time is None:  # where it starts: nothing before is emitted
+            log.info("first run: recording where the app stands; the next run emits changes")
+            _snapshot(config, Cursor(upper, done=True), "unknown")
+            return
+        state = (Cursor(config.start_time), "unknown")
+    cursor, reading = state
+    if cursor.passed(newest_second, int(top["item_id"])) or newest_second < cursor.second:
+        return  # nothing changed: one call
+    if reading == "unknown":
+        reading = feed.measure_reading(newest_second)
+    else:
+        feed.use_reading(cast(Reading, reading))  # one of the three: checked in _state
+    for page in feed.pages(cursor, upper):
+        _emit(page, config)
+        _snapshot(config, page.cursor, reading)
+
+
+def _sample(feed: Feed, config: TriggerConfig) -> None:
+    """Retrieve Sample: at most 10 items, no snapshot; an app with no items at all is an
+    error. With a startTime, the first items from it; without one (or none that late), the
+    most recently changed."""
+    items, _ = feed.newest(SAMPLE_SIZE)
+    if config.start_time is not None and items:
+        upper = feed.second_of(items[0])
+        later, _ = feed.filter(
+            sort_by=feed.key, limit=SAMPLE_SIZE, between=(config.start_time, upper)
+        )
+        items = later or items
+    if not items:
+        raise PodioComponentError(
+            f"No items found in app {config.app}. This error is only for Retrieve Sample; a "
+            "flow's runs find nothing and emit nothing"
+        )
+    _emit(Page(items, Cursor(0)), config)
+
+
+def _emit(page: Page, config: TriggerConfig) -> None:
+    items = [{**item, "values": item_values(item)} for item in page.items]
+    if not items:
+        return
+    if config.emit_behavior == "emitPage":
+        events.emit_data(new_message({"items": items}))
+        return
+    for item in items:
+        events.emit_data(new_message(item))
+
+
+def _snapshot(config: TriggerConfig, cursor: Cursor, reading: str) -> None:
+    events.emit_snapshot(
+        {
+            "version": SNAPSHOT_VERSION,
+            "app": config.app,
+            "event": config.event,
+            "startTime": config.start_time,
+            "since": podio_time(cursor.second),
+            "afterId": cursor.after_id,
+            "done": cursor.done,
+            "tieOffset": cursor.tie_offset,
+            "reading": reading,
+        }
+    )
+
+
+def _state(snapshot: object, config: TriggerConfig) -> tuple[Cursor, str] | None:
+    """The cursor and reading a snapshot holds, or None to start afresh."""
+    if snapshot is None or snapshot == {}:
+        return None
+    if not isinstance(snapshot, Mapping):
+        raise InputError("snapshot", "expected an object made by this trigger", snapshot)
+    if snapshot.get("version") != SNAPSHOT_VERSION:
+        raise InputError(
+            "snapshot",
+            f"expected version {SNAPSHOT_VERSION} of this trigger's snapshot; reset the "
+            "step's snapshot to start afresh",
+            snapshot.get("version"),
+        )
+    made_for = (snapshot.get("app"), snapshot.get("event"), snapshot.get("startTime"))
+    if made_for != (config.app, config.event, config.start_time):
+        log.info(
+            "the snapshot was made for app %s, event %s, startTime %s; this step polls app "
+            "%s for %s from %s, so it starts afresh",
+            *made_for,
+            config.app,
+            config.event,
+            config.start_time,
+        )
+        return None
+    try:
+        cursor = Cursor(
+            epoch(str(snapshot["since"])),
+            _whole(snapshot["afterId"]),
+            _flag(snapshot["done"]),
+            _whole(snapshot["tieOffset"]),
+        )
+        reading = str(snapshot["reading"])
+        if reading not in ("default", "exclusive", "wide", "unknown"):
+            raise ValueError(reading)
+    except (KeyError, ValueError, TypeError):
+        raise InputError(
+            "snapshot",
+            "expected since (YYYY-MM-DD HH:MM:SS), afterId and tieOffset (whole numbers), "
+            "done (true or false) and reading; reset the step's snapshot to start afresh",
+            json.dumps(dict(snapshot))[:200],
+        ) from None
+    return cursor, reading
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(value)
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(value)
+    return value
+
+
+# ---- the app list (a select model) ------------------------------------------------------
+
+_apps_cache: dict[str, dict[str, str]] = {}
+_apps_lock = threading.Lock()
+
+
+def apps(cfg: Mapping[str, Any]) -> dict[str, str]:
+    """The apps the credential can see, as {app_id: "Organization > Workspace > App"} (with
+    the right-pointing angle quote as the separator); cached per process and credential."""
+    credential = {k: cfg.get(k) for k in ("secretId", "credential", "oauth")}
+    key = hashlib.sha256(json.dumps(credential, sort_keys=True, default=str).encode()).hexdigest()
+    with _apps_lock:
+        if key in _apps_cache:
+            return dict(_apps_cache[key])
+    client = connect(cfg)
+    spaces: dict[int, str] = {}
+    for org in client.request("GET", "/org/").json() or []:
+        for space in org.get("spaces") or []:
+            spaces[int(space["space_id"])] = f"{org['name']}{SEPARATOR}{space['name']}"
+    listed = {}
+    for app in client.request("GET", "/app/").json() or []:
+        name = (app.get("config") or {}).get("name") or app.get("url_label") or app["app_id"]
+        where = spaces.get(int(app.get("space_id") or 0), "?")
+        listed[str(app["app_id"])] = f"{where}{SEPARATOR}{name}"
+    with _apps_lock:
+        _apps_cache[key] = listed
+    return dict(listed)
