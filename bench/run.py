@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench import runtime, trigger
+from bench import items, runtime, trigger
 from podio_component.actions.make_raw_request import process
 from podio_component.errors import PodioComponentError
 from tests import broker
@@ -232,7 +232,14 @@ def report(results: dict[str, Any]) -> str:
                 f"  {scenario:<12} {who:<10}{row[who]['calls']:>38}{row[who]['seconds']:>10.2f}"
             )
     return "\n".join(
-        [*lines, "", *trigger.report(results["trigger"]), "", *runtime.report(results["runtime"])]
+        [
+            *lines,
+            "",
+            *trigger.report(results["trigger"]),
+            *items.report(results["items"]),
+            "",
+            *runtime.report(results["runtime"]),
+        ]
     )
 
 
@@ -257,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "waiting": bench_waiting(base, 250),
             "trigger": trigger.bench_trigger(quick),
+            "items": items.bench_items(quick),
         }
         broker.ensure()
         component_ms = results["per_message"]["figures"]["component"]["cpu_us"] / 1000

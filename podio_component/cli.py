@@ -176,15 +176,22 @@ def _timeout_arg(text: str) -> float:
 
 
 def _describe(args: argparse.Namespace) -> int:
+    if args.app is not None:  # an app's fields, as the item actions' form shows them
+        from podio_component.items.step import meta_model
+
+        model = meta_model({**_cfg(args), "app": args.app}, {"external_id": False})
+        print(json.dumps(model, indent=2, ensure_ascii=False))
+        return 0
     component = descriptor.load()
     print(f"{component['title']} {component['version']}: {component['description']}")
     print("credential fields:")
     for name, field in component["credentials"]["fields"].items():
         default = f" (default {field['placeholder']})" if "placeholder" in field else ""
         print(f"  {name}: {field['label']}{default}")
-    print("actions:")
-    for name, action in component["actions"].items():
-        print(f"  {name}: {action['title']} ({action['main']})")
+    for kind in ("triggers", "actions"):
+        print(f"{kind}:")
+        for name, function in component.get(kind, {}).items():
+            print(f"  {name}: {function['title']} ({function['main']})")
     return 0
 
 
@@ -267,7 +274,14 @@ def parser() -> argparse.ArgumentParser:
         operations.add_parser(operation, help=text).add_argument("name", type=_name_arg)
     credentials.set_defaults(handler=_credentials)
 
-    describe = commands.add_parser("describe", help="list actions and credential fields")
+    describe = commands.add_parser(
+        "describe", help="list triggers, actions and credential fields, or an app's fields"
+    )
+    describe.add_argument(
+        "--app", type=_positive_int_arg, metavar="APP_ID", help="print this app's fields as schemas"
+    )
+    describe.add_argument("--cfg", type=_json_arg, help="credential: JSON or @file (with --app)")
+    _credential_option(describe)
     describe.set_defaults(handler=_describe)
 
     emulator = commands.add_parser("emulator", help="run the local Podio + Secrets emulator")

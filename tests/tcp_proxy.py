@@ -45,12 +45,28 @@ class TcpProxy:
         sink: socket.socket,
         pair: tuple[socket.socket, socket.socket],
     ) -> None:
+        self._forward(source, sink, pair, b"")
+
+    def _forward(
+        self,
+        source: socket.socket,
+        sink: socket.socket,
+        pair: tuple[socket.socket, socket.socket],
+        pending: bytes,
+    ) -> None:
+        """Pass bytes on until either side closes, then close both."""
         with contextlib.suppress(OSError):
+            if pending and self._passes(pair):
+                sink.sendall(pending)
             while data := source.recv(65536):
-                sink.sendall(data)
+                if self._passes(pair):
+                    sink.sendall(data)
         for end in (source, sink):
             with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
+
+    def _passes(self, pair: tuple[socket.socket, socket.socket]) -> bool:
+        return True
 
     def cut(self) -> int:
         """Close every connection through the proxy, on both sides; new ones are accepted."""
@@ -130,19 +146,5 @@ class AmqpProxy(TcpProxy):
             out += frame
         return out, data, header, False
 
-    def _forward(
-        self,
-        source: socket.socket,
-        sink: socket.socket,
-        pair: tuple[socket.socket, socket.socket],
-        pending: bytes,
-    ) -> None:
-        with contextlib.suppress(OSError):
-            if pending and id(pair) not in self._holes:
-                sink.sendall(pending)
-            while data := source.recv(65536):
-                if id(pair) not in self._holes:
-                    sink.sendall(data)
-        for end in (source, sink):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
+    def _passes(self, pair: tuple[socket.socket, socket.socket]) -> bool:
+        return id(pair) not in self._holes  # a black-holed connection passes nothing

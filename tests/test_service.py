@@ -194,4 +194,26 @@ def test_select_model_serves_the_trigger_app_list(emulator: Emulator) -> None:
         ELASTICIO_GET_MODEL_METHOD="apps",
     )
     assert completed.returncode == 0, completed.stdout
-    assert posted == [{"status": "success", "data": {"30": "Example Co \u203a Sales \u203a Deals"}}]
+    assert posted == [
+        {
+            "status": "success",
+            "data": {
+                "30": "Example Co \u203a Sales \u203a Deals",
+                "40": "Example Co \u203a Sales \u203a Everything",
+            },
+        }
+    ]
+
+
+def test_get_meta_model_serves_an_item_actions_form_from_the_app(emulator: Emulator) -> None:
+    token = emulator.issue_token()["access_token"]
+    completed, posted = service(
+        emulator,
+        "getMetaModel",
+        {"oauth": {"access_token": token}, "app": "40"},
+        ELASTICIO_ACTION_OR_TRIGGER="createItem",
+    )
+    assert completed.returncode == 0, completed.stdout
+    (result,) = posted
+    assert result["status"] == "success"
+    assert result["data"]["in"]["properties"]["stage"]["enum"] == ["Lead", "Negotiation", "Won"]

@@ -318,7 +318,10 @@ def test_emit_page_sends_one_message_per_page(world: Emulator) -> None:
 
 def test_the_app_list_is_labelled_and_cached(world: Emulator) -> None:
     cfg = cfg_for(world)
-    assert apps(cfg) == {"30": "Example Co \u203a Sales \u203a Deals"}
+    assert apps(cfg) == {
+        "30": "Example Co \u203a Sales \u203a Deals",
+        "40": "Example Co \u203a Sales \u203a Everything",
+    }
     before = len(world.log.entries())
     apps(cfg)
     assert len(world.log.entries()) == before  # cached

@@ -26,6 +26,7 @@ log = logger(__name__)
 
 Handler = Callable[[Request], Response]
 ErrorResponse = Callable[[Request, int, str], Response]
+HOLD_LIMIT = 120.0  # seconds a held answer waits at most
 MALFORMED_JSON = b'{"item_id": 12, "title": "cut'
 
 
@@ -37,7 +38,8 @@ class Fault:
     closes the connection without a response; truncate sends the headers and half the body,
     then closes; drip sends the body one byte every `drip` seconds; malformed answers with a
     broken JSON body; apply runs the real handler first, so a write takes effect and only
-    then does the fault happen.
+    then does the fault happen; hold keeps the answer back until the test sets the event
+    (with apply: the write is done, and the client has no answer yet).
     """
 
     status: int | None = None
@@ -49,9 +51,10 @@ class Fault:
     drip: float = 0.0
     malformed: bool = False
     apply: bool = False
+    hold: threading.Event | None = None  # after the handler ran: wait until set (or 2 min)
 
     def label(self) -> str:
-        flags = ("drop", "truncate", "malformed", "apply")
+        flags = ("drop", "truncate", "malformed", "apply", "hold")
         kinds = [name for name in flags if getattr(self, name)]
         if self.status is not None:
             kinds.insert(0, str(self.status))
@@ -201,6 +204,8 @@ class FaultingApp:
         response = (
             None if fault and fault.drop and not fault.apply else self._respond(request, fault)
         )
+        if fault and fault.hold is not None:
+            fault.hold.wait(HOLD_LIMIT)
         # A body-less response cannot be cut short: the closest fault is a drop.
         if fault and response and (fault.drop or (fault.truncate and not response.get_data())):
             response = None

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from podio_component.emulator import views
+from podio_component.emulator.fields import field_values, plain
 from podio_component.emulator.model import (
     ApiError,
     Clock,
@@ -34,12 +35,13 @@ class Items:
         self.clock = clock
         self.lock = lock
         self.reading = FilterReading()  # how the filter reads created_on/last_edit_on ranges
+        self.embeds: dict[int, dict[str, Any]] = {}
         self.stored: dict[int, dict[str, Any]] = {}
         self.deleted: set[int] = set()
         now = clock.now()
         for item in directory.seed_items:
             app = get(directory.apps, item["app_id"], "App")
-            values = _field_values(app, _fields(item))
+            values = field_values(app, _fields(item), self)
             self._store(app, item["item_id"], item, values, now)
         self._next_id = max(self.stored, default=5000) + 1
 
@@ -103,8 +105,7 @@ class Items:
             raise ApiError(400, "invalid_value", "filters must be an object")
         ranges = {key: self._range(filters.pop(key)) for key in RANGE_KEYS if key in filters}
         sort_by = body.get("sort_by")
-        if sort_by is not None and sort_by not in SORT_KEYS:
-            raise ApiError(400, "invalid_value", f"Invalid sort_by {sort_by!r}")
+        sort_key = self._sort_key(app, sort_by)
         with self.lock:
             items = [i for i in self.stored.values() if i["app_id"] == app_id]
             matched = [
@@ -115,16 +116,34 @@ class Items:
                     low(_epoch(i[k])) and high(_epoch(i[k])) for k, (low, high) in ranges.items()
                 )
             ]
-            if sort_by is not None:
+            if sort_key is not None:
                 random.shuffle(matched)  # no tie-breaker: ties in no particular order
-                matched.sort(
-                    key=lambda i: i[SORT_KEYS[sort_by]], reverse=bool(body.get("sort_desc"))
-                )
+                matched.sort(key=sort_key, reverse=bool(body.get("sort_desc")))
             return {
                 "total": len(items),
                 "filtered": len(matched),
                 "items": [self.view(i["item_id"]) for i in matched[offset : offset + limit]],
             }
+
+    @staticmethod
+    def _sort_key(app: dict[str, Any], sort_by: object) -> Any:
+        """A sort key for an item property, `title`, or a field (by id or external id);
+        items without a value for the field come first."""
+        if sort_by is None:
+            return None
+        if sort_by in SORT_KEYS:
+            name = SORT_KEYS[str(sort_by)]
+            return lambda i: i[name]
+        if sort_by == "title":
+            return lambda i: i["title"]
+        for definition in app["fields"]:
+            if sort_by in (
+                definition["external_id"],
+                definition["field_id"],
+                str(definition["field_id"]),
+            ):
+                return _field_sort(definition)
+        raise ApiError(400, "invalid_value", f"Invalid sort_by {sort_by!r}")
 
     def _range(self, value: object) -> tuple[Any, Any]:
         """Bound checks for a {from, to} range on a timestamp, as the reading reads it."""
@@ -154,9 +173,62 @@ class Items:
                 item_id = self._next_id
                 self._next_id += 1
                 body = {"fields": one, "created_by": created_by}
-                self._store(app, item_id, body, _field_values(app, one), self.clock.now())
+                self._store(app, item_id, body, field_values(app, one, self), self.clock.now())
                 ids.append(item_id)
             return ids
+
+    # ---- what field values point at (fields.References) ---------------------------------
+
+    def item_reference(self, item_id: int) -> dict[str, Any] | None:
+        item = self.stored.get(item_id)
+        if item is None:
+            return None
+        app = self.directory.apps[item["app_id"]]
+        return {
+            "item_id": item_id,
+            "title": item["title"],
+            "app": {"app_id": app["app_id"], "name": app["name"]},
+        }
+
+    def profile(self, profile_id: int) -> dict[str, Any] | None:
+        for user in self.directory.users.values():
+            if user["profile_id"] == profile_id:
+                return {
+                    "profile_id": profile_id,
+                    "user_id": user["user_id"],
+                    "name": user["name"],
+                    "mail": [user["mail"]],
+                    "type": "user",
+                }
+        return None
+
+    def member(self, user_id: int) -> dict[str, Any] | None:
+        user = self.directory.users.get(user_id)
+        return None if user is None else {"user_id": user_id, "name": user["name"]}
+
+    def file(self, file_id: int) -> dict[str, Any] | None:
+        if file_id not in self.directory.files:
+            return None
+        return views.file_view(self.directory, file_id)
+
+    def embed(self, embed_id: int) -> dict[str, Any] | None:
+        return self.embeds.get(embed_id)
+
+    def create_embed(self, url: object) -> dict[str, Any]:
+        """POST /embed/: a link, for an embed field."""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ApiError(400, "invalid_value", f"Invalid url {url!r}")
+        with self.lock:
+            embed_id = 9001 + len(self.embeds)
+            embed = {
+                "embed_id": embed_id,
+                "original_url": url,
+                "resolved_url": url,
+                "title": url,
+                "type": "link",
+            }
+            self.embeds[embed_id] = embed
+            return embed
 
     def comment(self, item_id: int) -> dict[str, Any]:
         """A comment moves last_event_on, not the last edit."""
@@ -169,7 +241,7 @@ class Items:
 
     def create(self, app_id: int, body: dict[str, Any], grant: Grant) -> dict[str, Any]:
         app = get(self.directory.apps, app_id, "App")
-        values = _field_values(app, _fields(body))
+        values = field_values(app, _fields(body), self)
         _tags(body)
         missing = [
             f["label"] for f in app["fields"] if f.get("required") and not values.get(f["field_id"])
@@ -190,7 +262,7 @@ class Items:
             self.view(item_id)  # 404 / 410 first
             item = self.stored[item_id]
             app = self.directory.apps[item["app_id"]]
-            values = _field_values(app, _fields(body))
+            values = field_values(app, _fields(body), self)
             tags = _tags(body)
             revision = body.get("revision")
             if revision is not None and revision != item["revision"]:
@@ -198,6 +270,7 @@ class Items:
                     409, "conflict", "The item has been updated since the given revision"
                 )
             item["values"].update(values)
+            _calculate(app, item)
             if tags is not None:
                 item["tags"] = tags
             item["title"] = _title(app, item["values"])
@@ -235,6 +308,7 @@ class Items:
             "title": _title(app, values),
         }
         self.stored[item_id] = item
+        _calculate(app, item)
         return item
 
 
@@ -267,45 +341,25 @@ def _tags(body: dict[str, Any]) -> list[str] | None:
     return list(tags)
 
 
-def _field_values(app: dict[str, Any], fields: dict[str, Any]) -> dict[int, list[Any]]:
-    by_key = {str(f["field_id"]): f for f in app["fields"]}
-    by_key.update({f["external_id"]: f for f in app["fields"]})
-    values: dict[int, list[Any]] = {}
-    for key, raw in fields.items():
-        definition = by_key.get(str(key))
-        if definition is None:
-            raise ApiError(400, "invalid_value", f"No field with id or external_id {key!r}")
-        raw_list = raw if isinstance(raw, list) else [raw]
-        values[definition["field_id"]] = [_field_value(definition, v) for v in raw_list]
-    return values
+def _field_sort(definition: dict[str, Any]) -> Any:
+    def by_field(item: dict[str, Any]) -> tuple[bool, Any]:
+        found = item["values"].get(definition["field_id"]) or []
+        value = plain(definition, found[0]) if found else None
+        return (value is not None, value if value is not None else 0)
+
+    return by_field
 
 
-def _field_value(definition: dict[str, Any], raw: Any) -> dict[str, Any]:
-    kind, label = definition["type"], definition["label"]
-    if isinstance(raw, dict) and "value" in raw and kind != "money":
-        raw = raw["value"]
-    if kind == "text" and isinstance(raw, str):
-        return {"value": raw}
-    if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
-        return {"value": f"{raw:.4f}"}
-    if (
-        kind == "money"
-        and isinstance(raw, dict)
-        and isinstance(raw.get("value"), int | float | str)
-    ):
-        try:
-            return {
-                "value": f"{float(raw['value']):.4f}",
-                "currency": str(raw.get("currency", "EUR")),
-            }
-        except ValueError:
-            pass
-    if kind == "category":
-        option_id = raw.get("id") if isinstance(raw, dict) else raw
-        for option in definition.get("options", []):
-            if option["id"] == option_id:
-                return {"value": {**option, "status": "active"}}
-    raise ApiError(400, "invalid_value", f"Invalid value {raw!r} for field {label!r} ({kind})")
+def _calculate(app: dict[str, Any], item: dict[str, Any]) -> None:
+    """A calculation field that doubles another number field (the one formula emulated)."""
+    for definition in app["fields"]:
+        source = definition.get("doubles")
+        if definition["type"] != "calculation" or not source:
+            continue
+        base = next(f for f in app["fields"] if f["external_id"] == source)
+        found = item["values"].get(base["field_id"]) or []
+        doubled = [{"value": f"{float(found[0]['value']) * 2:.4f}"}] if found else []
+        item["values"][definition["field_id"]] = doubled
 
 
 def _title(app: dict[str, Any], values: dict[int, list[Any]]) -> str:
@@ -316,21 +370,38 @@ def _title(app: dict[str, Any], values: dict[int, list[Any]]) -> str:
 
 
 def _matches(app: dict[str, Any], item: dict[str, Any], filters: dict[str, Any]) -> bool:
+    """Field filters: a list of option, item or profile ids, or a {from, to} range for
+    numbers, money, progress, duration and dates; `external_id` matches the item's."""
     by_key = {str(f["field_id"]): f for f in app["fields"]} | {
         f["external_id"]: f for f in app["fields"]
     }
     for key, wanted in filters.items():
+        if key == "external_id":
+            allowed = wanted if isinstance(wanted, list) else [wanted]
+            if item.get("external_id") not in allowed:
+                return False
+            continue
         definition = by_key.get(str(key))
         if definition is None:
             raise ApiError(400, "invalid_value", f"Unknown filter key {key!r}")
-        wanted_list = wanted if isinstance(wanted, list) else [wanted]
-        found = item["values"].get(definition["field_id"], [])
-        plain = [
-            v["value"]["id"] if definition["type"] == "category" else v["value"] for v in found
-        ]
-        if not any(w in plain for w in wanted_list):
+        found = [plain(definition, v) for v in item["values"].get(definition["field_id"], [])]
+        if isinstance(wanted, dict):
+            low, high = wanted.get("from"), wanted.get("to")
+            if definition["type"] == "date":
+                low, high = (_day_start(low), _day_end(high))
+            if not any((low is None or v >= low) and (high is None or v <= high) for v in found):
+                return False
+        elif not any(w in found for w in (wanted if isinstance(wanted, list) else [wanted])):
             return False
     return True
+
+
+def _day_start(value: object) -> object:
+    return f"{value} 00:00:00" if isinstance(value, str) and len(value) == 10 else value
+
+
+def _day_end(value: object) -> object:
+    return f"{value} 23:59:59" if isinstance(value, str) and len(value) == 10 else value
 
 
 def _bounded(value: object, name: str, lowest: int, highest: int) -> int:

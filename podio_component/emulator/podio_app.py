@@ -38,6 +38,13 @@ ROUTES = Map(
         Rule("/item/<int:item_id>", endpoint="item", methods=["GET", "PUT", "DELETE"]),
         Rule("/item/app/<int:app_id>", endpoint="create_item", methods=["POST"]),
         Rule("/item/app/<int:app_id>/filter", endpoint="filter_items", methods=["POST"]),
+        Rule(
+            "/item/app/<int:app_id>/external_id/<external_id>",
+            endpoint="item_by_external_id",
+            methods=["GET"],
+        ),
+        Rule("/item/<int:item_id>/value/<field>", endpoint="item_value", methods=["PUT"]),
+        Rule("/embed", endpoint="embed", methods=["POST"]),
         Rule("/file/<int:file_id>", endpoint="file", methods=["GET"]),
         Rule("/file/<int:file_id>/raw", endpoint="file_raw", methods=["GET"]),
     ],
@@ -121,6 +128,9 @@ class PodioApp:
             "item": self.item,
             "create_item": self.create_item,
             "filter_items": self.filter_items,
+            "item_by_external_id": self.item_by_external_id,
+            "item_value": self.item_value,
+            "embed": self.embed,
             "file": self.file,
             "file_raw": self.file_raw,
         }
@@ -252,6 +262,25 @@ class PodioApp:
 
     def filter_items(self, request: Request, grant: Grant, app_id: int) -> Response:
         return json_response(self.world.items.filter(app_id, _json_object(request)))
+
+    def item_by_external_id(
+        self, request: Request, grant: Grant, app_id: int, external_id: str
+    ) -> Response:
+        """One item with the external ID: when several share it, only one, as Podio does."""
+        found = self.world.items.filter(app_id, {"filters": {"external_id": [external_id]}})
+        if not found["items"]:
+            raise ApiError(404, "not_found", f"No item with external_id {external_id!r}")
+        return json_response(found["items"][0])
+
+    def item_value(self, request: Request, grant: Grant, item_id: int, field: str) -> Response:
+        try:
+            value = json.loads(request.get_data() or b"null")
+        except ValueError:
+            raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
+        return json_response(self.world.items.update(item_id, {"fields": {field: value}}))
+
+    def embed(self, request: Request, grant: Grant) -> Response:
+        return json_response(self.world.items.create_embed(_json_object(request).get("url")))
 
     def file(self, request: Request, grant: Grant, file_id: int) -> Response:
         return json_response(views.file_view(self.world.directory, file_id))

@@ -107,8 +107,11 @@ def app_view(directory: Directory, app_id: int) -> dict[str, Any]:
     }
 
 
+SETTINGS = ("options", "multiple", "time", "allowed_currencies", "referenced_apps")
+
+
 def field_definition(definition: dict[str, Any]) -> dict[str, Any]:
-    settings = {"options": definition["options"]} if "options" in definition else {}
+    settings = {key: definition[key] for key in SETTINGS if key in definition}
     return {
         "field_id": definition["field_id"],
         "external_id": definition["external_id"],

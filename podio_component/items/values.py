@@ -8,9 +8,13 @@ given as Podio gave it. The item actions write the same forms back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
+
+from podio_component.errors import InputError
 
 Reader = Callable[[list[Any], Mapping[str, Any]], Any]
 
@@ -153,3 +157,307 @@ READERS: dict[str, Reader] = {
     "image": _files,
     "file": _files,
 }
+
+
+# ---- the write direction: `values` -> what Podio's create and update take -----------------
+
+ITEM_KEYS = ("item_id", "external_id", "revision", "tags", "file_ids")
+EMAIL_TYPES = ("home", "work", "other")
+PHONE_TYPES = ("mobile", "work", "home", "main", "work_fax", "private_fax", "other")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Write(NamedTuple):
+    """A write's `fields` for Podio, and the links of embed fields still to be created
+    (`POST /embed/`) once everything else is known to be valid."""
+
+    fields: dict[str, Any]
+    links: dict[str, list[str]]
+
+
+def field_name(field: Mapping[str, Any]) -> str:
+    """How an error names a field: its label and its external id."""
+    return f"{field.get('label') or field.get('external_id')} ({field.get('external_id')})"
+
+
+def split_body(body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(item-level keys, field values) of a message body; `fields.<external_id>` addresses a
+    field whose external id is also an item-level key."""
+    item: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in ITEM_KEYS:
+            item[key] = value
+        elif key.startswith("fields."):
+            values[key.removeprefix("fields.")] = value
+        else:
+            values[key] = value
+    return item, values
+
+
+def write_values(app_fields: Sequence[Mapping[str, Any]], values: Mapping[str, Any]) -> Write:
+    """Every value checked and converted before anything is sent; InputError names the
+    field by label and external id, says what was expected and shows what was given.
+    `None` or `[]` clears a field."""
+    by_key = {
+        str(f.get("external_id")): f for f in app_fields if f.get("status", "active") == "active"
+    }
+    fields: dict[str, Any] = {}
+    links: dict[str, list[str]] = {}
+    for key, value in values.items():
+        field = by_key.get(key)
+        if field is None:
+            raise InputError(
+                key, f"no such field in the app; its fields are {', '.join(sorted(by_key))}"
+            )
+        kind = str(field.get("type"))
+        if value is None or value == []:
+            fields[key] = []
+            continue
+        if kind == "calculation":
+            raise InputError(field_name(field), "it is calculated by Podio and cannot be written")
+        if kind == "embed":
+            links[key] = _links(field, value)
+            continue
+        writer = WRITERS.get(kind)
+        fields[key] = writer(field, value) if writer is not None else value
+    return Write(fields, links)
+
+
+def _settings(field: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (field.get("config") or {}).get("settings") or {}
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _refuse(field: Mapping[str, Any], value: Any, expected: str) -> InputError:
+    return InputError(field_name(field), expected, value)
+
+
+def _w_text(field: Mapping[str, Any], value: Any) -> Any:
+    if not isinstance(value, str):
+        raise _refuse(field, value, "expected text")
+    return value
+
+
+def _w_number(field: Mapping[str, Any], value: Any) -> Any:
+    parsed = number(value) if not isinstance(value, bool) else None
+    if parsed is None:
+        raise _refuse(field, value, "expected a number")
+    return parsed
+
+
+def _w_money(field: Mapping[str, Any], value: Any) -> Any:
+    allowed = _settings(field).get("allowed_currencies") or []
+    expected = "expected {value, currency}" + (
+        f" with a currency of {', '.join(allowed)}" if allowed else ""
+    )
+    if not isinstance(value, Mapping):
+        raise _refuse(field, value, expected)
+    amount = number(value.get("value")) if not isinstance(value.get("value"), bool) else None
+    currency = value.get("currency")
+    if amount is None or not isinstance(currency, str) or (allowed and currency not in allowed):
+        raise _refuse(field, value, expected)
+    return {"value": amount, "currency": currency}
+
+
+def _w_choice(field: Mapping[str, Any], value: Any) -> Any:
+    options = _settings(field).get("options") or []
+    by_text = {o.get("text"): o["id"] for o in options if o.get("status", "active") == "active"}
+    ids = {o["id"] for o in options}
+    multiple = bool(_settings(field).get("multiple"))
+    given = _listed(value)
+    if len(given) > 1 and not multiple:
+        raise _refuse(field, value, "expected one option: the field takes one")
+    chosen = []
+    for one in given:
+        if isinstance(one, str) and one in by_text:
+            chosen.append(by_text[one])
+        elif isinstance(one, int) and not isinstance(one, bool) and one in ids:
+            chosen.append(one)
+        else:
+            raise _refuse(field, one, f"expected one of {', '.join(map(str, by_text))}")
+    return chosen if multiple else chosen[0]
+
+
+def _w_date(field: Mapping[str, Any], value: Any) -> Any:
+    date_only = _settings(field).get("time") == "disabled"
+    expected = (
+        "expected a date YYYY-MM-DD" if date_only else "expected a date YYYY-MM-DD or a date-time"
+    ) + ", or {start, end}"
+    start, end = (
+        (value.get("start"), value.get("end")) if isinstance(value, Mapping) else (value, None)
+    )
+    out: dict[str, Any] = {}
+    for name, moment in (("start", start), ("end", end)):
+        if moment is None and name == "end":
+            continue
+        if not isinstance(moment, str):
+            raise _refuse(field, value, expected)
+        text = moment.strip()
+        if _DAY.fullmatch(text):
+            out[f"{name}_date"] = text
+            continue
+        if date_only:
+            raise _refuse(field, value, expected)
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise _refuse(field, value, expected) from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)  # UTC unless a zone is given
+        out[f"{name}_utc"] = parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return out
+
+
+def _w_ids(key: str, what: str) -> Callable[[Mapping[str, Any], Any], Any]:
+    def write(field: Mapping[str, Any], value: Any) -> Any:
+        ids = []
+        for one in _listed(value):
+            found = one.get(key) if isinstance(one, Mapping) else one
+            if isinstance(found, bool) or not isinstance(found, int) or found <= 0:
+                raise _refuse(field, one, f"expected {what} (or {{{key}}}), or a list of them")
+            ids.append(found)
+        return ids
+
+    return write
+
+
+def _w_typed(types: tuple[str, ...]) -> Callable[[Mapping[str, Any], Any], Any]:
+    def write(field: Mapping[str, Any], value: Any) -> Any:
+        entries = []
+        for one in _listed(value):
+            ok = (
+                isinstance(one, Mapping)
+                and one.get("type") in types
+                and isinstance(one.get("value"), str)
+                and one["value"]
+            )
+            if not ok:
+                raise _refuse(
+                    field, one, f"expected {{type, value}} with a type of {', '.join(types)}"
+                )
+            entries.append({"type": one["type"], "value": one["value"]})
+        return entries
+
+    return write
+
+
+def _links(field: Mapping[str, Any], value: Any) -> list[str]:
+    urls = _listed(value)
+    for url in urls:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise _refuse(field, url, "expected a URL starting with http:// or https://")
+    return urls
+
+
+def _w_location(field: Mapping[str, Any], value: Any) -> Any:
+    places = _listed(value)
+    if not all(isinstance(p, str) and p for p in places):
+        raise _refuse(field, value, "expected an address (text), or a list of them")
+    return places
+
+
+def _w_whole(lowest: int, highest: int, what: str) -> Callable[[Mapping[str, Any], Any], Any]:
+    def write(field: Mapping[str, Any], value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+            raise _refuse(field, value, f"expected {what}")
+        return value
+
+    return write
+
+
+WRITERS: dict[str, Callable[[Mapping[str, Any], Any], Any]] = {
+    "text": _w_text,
+    "number": _w_number,
+    "money": _w_money,
+    "category": _w_choice,
+    "question": _w_choice,
+    "date": _w_date,
+    "app": _w_ids("item_id", "an item id"),
+    "contact": _w_ids("profile_id", "a profile id"),
+    "member": _w_ids("user_id", "a user id"),
+    "image": _w_ids("file_id", "a file id"),
+    "file": _w_ids("file_id", "a file id"),
+    "email": _w_typed(EMAIL_TYPES),
+    "phone": _w_typed(PHONE_TYPES),
+    "tel": _w_typed(PHONE_TYPES),
+    "location": _w_location,
+    "duration": _w_whole(0, 10**9, "a whole number of seconds"),
+    "progress": _w_whole(0, 100, "a whole number from 0 to 100"),
+}
+
+
+# ---- filters in the same simple form -------------------------------------------------------
+
+RANGED = ("number", "money", "progress", "duration", "calculation")
+ITEM_DATES = ("created_on", "last_edit_on")
+
+
+def filter_values(
+    app_fields: Sequence[Mapping[str, Any]], filters: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Find Items' filters, keyed like the fields (plus created_on and last_edit_on), as the
+    filter call takes them: option texts become ids, ranges become {from, to}."""
+    by_key = {str(f.get("external_id")): f for f in app_fields}
+    podio: dict[str, Any] = {}
+    for key, wanted in filters.items():
+        if key in ITEM_DATES:
+            podio[key] = _date_range(key, wanted)
+            continue
+        field = by_key.get(key.removeprefix("fields."))
+        if field is None:
+            raise InputError(
+                key, f"no such field to filter on; the app's fields are {', '.join(sorted(by_key))}"
+            )
+        kind = str(field.get("type"))
+        name = str(field.get("external_id"))
+        if kind in ("category", "question"):
+            chosen = _w_choice(
+                {**field, "config": {"settings": {**_settings(field), "multiple": True}}}, wanted
+            )
+            podio[name] = chosen
+        elif kind in ("app", "contact", "member"):
+            podio[name] = WRITERS[kind](field, wanted)
+        elif kind in RANGED:
+            podio[name] = _number_range(field, wanted)
+        elif kind == "date":
+            podio[name] = _date_range(field_name(field), wanted)
+        else:
+            podio[name] = wanted
+    return podio
+
+
+def _number_range(field: Mapping[str, Any], wanted: Any) -> dict[str, Any]:
+    expected = "expected a number or {from, to}"
+    bounds = wanted if isinstance(wanted, Mapping) else {"from": wanted, "to": wanted}
+    if not bounds or not set(bounds) <= {"from", "to"}:
+        raise _refuse(field, wanted, expected)
+    out = {}
+    for end, value in bounds.items():
+        parsed = number(value) if not isinstance(value, bool) else None
+        if parsed is None:
+            raise _refuse(field, wanted, expected)
+        out[end] = parsed
+    return out
+
+
+def _date_range(name: str, wanted: Any) -> dict[str, Any]:
+    expected = "expected {from, to} with dates YYYY-MM-DD or date-times"
+    if not isinstance(wanted, Mapping) or not wanted or not set(wanted) <= {"from", "to"}:
+        raise InputError(name, expected, wanted)
+    out = {}
+    for end, value in wanted.items():
+        text = value.strip() if isinstance(value, str) else ""
+        if _DAY.fullmatch(text):
+            out[end] = f"{text} {'00:00:00' if end == 'from' else '23:59:59'}"
+            continue
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(name, expected, wanted) from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        out[end] = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return out

@@ -7,11 +7,9 @@ of Podio's filter that was measured, and what the snapshot is for (app, event, s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -27,6 +25,7 @@ from podio_component.errors import (
     PodioComponentError,
     PodioHTTPError,
 )
+from podio_component.items.apps import apps as apps  # the `app` field's select model
 from podio_component.items.feed import Cursor, Feed, Page, Reading, epoch, podio_time
 from podio_component.items.values import item_values
 from podio_component.redaction import logger
@@ -39,7 +38,6 @@ SNAPSHOT_VERSION = 1
 SAMPLE_SIZE = 10  # a Retrieve Sample run, as the platform's own triggers do
 RATE_LIMITED = (420, 429)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "  # in the app list's labels
 
 
 class TriggerConfig(BaseModel):
@@ -248,32 +246,3 @@ def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(value)
     return value
-
-
-# ---- the app list (a select model) ------------------------------------------------------
-
-_apps_cache: dict[str, dict[str, str]] = {}
-_apps_lock = threading.Lock()
-
-
-def apps(cfg: Mapping[str, Any]) -> dict[str, str]:
-    """The apps the credential can see, as {app_id: "Organization > Workspace > App"} (with
-    the right-pointing angle quote as the separator); cached per process and credential."""
-    credential = {k: cfg.get(k) for k in ("secretId", "credential", "oauth")}
-    key = hashlib.sha256(json.dumps(credential, sort_keys=True, default=str).encode()).hexdigest()
-    with _apps_lock:
-        if key in _apps_cache:
-            return dict(_apps_cache[key])
-    client = connect(cfg)
-    spaces: dict[int, str] = {}
-    for org in client.request("GET", "/org/").json() or []:
-        for space in org.get("spaces") or []:
-            spaces[int(space["space_id"])] = f"{org['name']}{SEPARATOR}{space['name']}"
-    listed = {}
-    for app in client.request("GET", "/app/").json() or []:
-        name = (app.get("config") or {}).get("name") or app.get("url_label") or app["app_id"]
-        where = spaces.get(int(app.get("space_id") or 0), "?")
-        listed[str(app["app_id"])] = f"{where}{SEPARATOR}{name}"
-    with _apps_lock:
-        _apps_cache[key] = listed
-    return dict(listed)
