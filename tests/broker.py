@@ -3,7 +3,7 @@
 It uses AMQP_URL (default amqp://guest:guest@127.0.0.1:5672/). When nothing answers there it
 starts Debian's rabbitmq-server if it is installed, installs it with apt-get (after
 `apt-get update`) when it can (root on Debian/Ubuntu), and otherwise fails with the exact
-commands to run. It never lets a broker test skip.
+commands to run: a broker test fails, it is never passed over.
 """
 
 from __future__ import annotations

@@ -133,14 +133,14 @@ class Feed:
         """How Podio reads from/to, found with an item known to be at `probe_second`: both
         bounds inclusive in UTC (default), both exclusive in UTC, or something else (a zone
         of its own), which is met with ranges 14 hours wider."""
-        for reading, pad in (("default", 0), ("exclusive", 1)):
-            self.margin = pad
+        candidates: tuple[Reading, ...] = ("default", "exclusive")
+        for reading in candidates:
+            self.use_reading(reading)
             items, _ = self.filter(sort_by="item_id", limit=1, between=(probe_second, probe_second))
             if items and self.second_of(items[0]) == probe_second:
-                self.reading, self.margin = reading, pad  # type: ignore[assignment]
-                return self.reading
-        self.reading, self.margin = "wide", WIDE_MARGIN
-        return self.reading
+                return reading
+        self.use_reading("wide")
+        return "wide"
 
     # ---- the walk -------------------------------------------------------------------
 

@@ -135,8 +135,8 @@ def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, str] | None) -
             return
         state = (Cursor(config.start_time), "unknown")
     cursor, reading = state
-    if cursor.passed(newest_second, int(top["item_id"])) or newest_second < cursor.second:
-        return  # nothing changed: one call
+    if newest_second < cursor.second or (newest_second == cursor.second and cursor.done):
+        return  # nothing changed: one call (ties at a second half walked are not "nothing")
     if reading == "unknown":
         reading = feed.measure_reading(newest_second)
     else:
