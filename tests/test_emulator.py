@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -521,11 +523,12 @@ def test_the_emulator_on_a_busy_port_is_one_error_line_and_exit_1() -> None:
     )
 
 
-def test_the_printed_environment_is_in_the_file_while_the_emulator_runs(tmp_path: Path) -> None:
-    target = tmp_path / "env.json"
+@contextlib.contextmanager
+def serving_into(target: Path, *args: str) -> Iterator[None]:
+    """`podio-component emulator ARGS > target &`, until it says it is serving."""
     with target.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "podio_component", "emulator", "--port", "0"],
+            [sys.executable, "-m", "podio_component", "emulator", "--port", "0", *args],
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
@@ -533,25 +536,22 @@ def test_the_printed_environment_is_in_the_file_while_the_emulator_runs(tmp_path
     try:
         assert proc.stderr is not None
         assert "emulator running" in proc.stderr.readline()
-        info = json.loads(target.read_text())  # written before serving, not at exit
-        assert info["podio_api_url"].startswith("http://127.0.0.1:")
+        yield
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
+def test_the_printed_environment_is_in_the_file_while_the_emulator_runs(tmp_path: Path) -> None:
+    target = tmp_path / "env.json"
+    with serving_into(target):
+        info = json.loads(target.read_text())  # written before serving, not at exit
+        assert info["podio_api_url"].startswith("http://127.0.0.1:")
+
+
 def test_emulator_env_prints_export_lines_a_shell_can_source(tmp_path: Path) -> None:
     target = tmp_path / "podio.env"
-    with target.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "podio_component", "emulator", "--port", "0", "--env"],
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    try:
-        assert proc.stderr is not None
-        assert "emulator running" in proc.stderr.readline()
+    with serving_into(target, "--env"):
         sourced = subprocess.run(
             ["bash", "-c", f". {target} && env"],
             capture_output=True,
@@ -566,9 +566,6 @@ def test_emulator_env_prints_export_lines_a_shell_can_source(tmp_path: Path) -> 
         assert set(json.loads(variables["EMULATOR_CFG"])) == {"secretId"}
         url = f"{variables['PODIO_API_URL']}/user/status"
         assert requests.get(url, timeout=5).status_code == 401  # it serves
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_filter_call_counts_against_the_limited_class_and_the_general_budget(

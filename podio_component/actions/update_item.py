@@ -38,8 +38,7 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
         now = {k: current["values"].get(k) for k in step.values}
         return write_values(step.fields, now).fields == write.fields
 
-    output = update(step.client, item_id, fields, step.item, step.options, holds_it)
-    return new_message(output)
+    return new_message(update(step.client, item_id, fields, step.item, step.options, holds_it))
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:

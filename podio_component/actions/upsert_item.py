@@ -32,7 +32,8 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
         fields = {k: v for k, v in fields.items() if v != []}
         return new_message(create(client, app_id, fields, step.item, step.options))
     item = {k: v for k, v in step.item.items() if k != "external_id"}
-    return new_message(update(client, int(found["item_id"]), fields, item, step.options))
+    updated = update(client, int(found["item_id"]), fields, item, step.options)
+    return new_message({**updated, "created": False})
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from podio_component.emulator.model import (
     timestamp,
 )
 
-SORT_KEYS = {"created_on": "created_on", "last_edit_on": "last_edit_on", "item_id": "item_id"}
+SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title")  # item properties
 RANGE_KEYS = ("created_on", "last_edit_on")
 
 
@@ -132,10 +132,8 @@ class Items:
         if sort_by is None:
             return None
         if sort_by in SORT_KEYS:
-            name = SORT_KEYS[str(sort_by)]
+            name = str(sort_by)
             return lambda i: i[name]
-        if sort_by == "title":
-            return lambda i: i["title"]
         for definition in app["fields"]:
             if sort_by in (
                 definition["external_id"],

@@ -263,11 +263,13 @@ def _w_money(field: Mapping[str, Any], value: Any) -> Any:
     return {"value": amount, "currency": currency}
 
 
-def _w_choice(field: Mapping[str, Any], value: Any) -> Any:
+def _w_choice(field: Mapping[str, Any], value: Any, multiple: bool | None = None) -> Any:
+    """Option ids for option texts or ids; a list when the field (or a filter) takes many."""
     options = _settings(field).get("options") or []
     by_text = {o.get("text"): o["id"] for o in options if o.get("status", "active") == "active"}
     ids = {o["id"] for o in options}
-    multiple = bool(_settings(field).get("multiple"))
+    if multiple is None:
+        multiple = bool(_settings(field).get("multiple"))
     given = _listed(value)
     if len(given) > 1 and not multiple:
         raise _refuse(field, value, "expected one option: the field takes one")
@@ -415,10 +417,7 @@ def filter_values(
         kind = str(field.get("type"))
         name = str(field.get("external_id"))
         if kind in ("category", "question"):
-            chosen = _w_choice(
-                {**field, "config": {"settings": {**_settings(field), "multiple": True}}}, wanted
-            )
-            podio[name] = chosen
+            podio[name] = _w_choice(field, wanted, multiple=True)  # any of the options
         elif kind in ("app", "contact", "member"):
             podio[name] = WRITERS[kind](field, wanted)
         elif kind in RANGED:

@@ -9,7 +9,7 @@ created it) it waits, looks again, and only creates again when the item is still
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from podio_component.errors import (
@@ -107,10 +107,7 @@ def create(
     options: WriteOptions,
 ) -> dict[str, Any]:
     """Create an item; with an external ID, once, whatever fails on the way."""
-    body: dict[str, Any] = {"fields": fields}
-    for key in ("external_id", "tags", "file_ids"):
-        if item.get(key) is not None:
-            body[key] = item[key]
+    body = _body(fields, item, ("external_id", "tags", "file_ids"))
     external_id = item.get("external_id")
     if external_id is None:
         try:
@@ -124,8 +121,8 @@ def create(
                 ) from None
             raise
         return read_back(client, created, created=True)
-    attempts = client.policy.retries + 1
-    for attempt in range(1, attempts + 1):
+    retries = client.policy.retries
+    while True:
         try:
             return read_back(client, _post(client, app_id, body, options), created=True)
         except PodioComponentError as exc:
@@ -145,9 +142,14 @@ def create(
             )
             if found is not None:
                 return read_back(client, int(found["item_id"]), created=True, recovered=True)
-            if attempt == attempts:
+            if retries == 0:
                 raise
-    raise AssertionError("unreachable")
+            retries -= 1  # absent: Podio did not create it, so creating again is safe
+
+
+def _body(fields: dict[str, Any], item: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A write's body: the fields and the item-level keys given."""
+    return {"fields": fields, **{k: item[k] for k in keys if item.get(k) is not None}}
 
 
 def _post(client: PodioClient, app_id: int, body: dict[str, Any], options: WriteOptions) -> int:
@@ -161,26 +163,23 @@ def update(
     fields: dict[str, Any],
     item: Mapping[str, Any],
     options: WriteOptions,
-    same_values: Any = None,
+    holds_it: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> dict[str, Any]:
     """Update only the fields given. With `revision`, a conflicting change is an error
-    naming both revisions, unless the item already holds exactly these values (a replay
-    of this very change)."""
-    body: dict[str, Any] = {"fields": fields}
-    for key in ("revision", "tags", "file_ids", "external_id"):
-        if item.get(key) is not None:
-            body[key] = item[key]
+    naming both revisions, unless `holds_it` finds the item already holding exactly these
+    values (a replay of this very change)."""
+    body = _body(fields, item, ("revision", "tags", "file_ids", "external_id"))
     try:
         client.request("PUT", f"/item/{item_id}", body=body, params=options.params())
     except PodioHTTPError as exc:
         if exc.status != 409:
             raise
         current = read_back(client, item_id)
-        if same_values is not None and same_values(current):
+        if holds_it is not None and holds_it(current):
             log.info("item %s already holds this change (a replay); nothing to write", item_id)
             return current
         raise PodioComponentError(
             f"item {item_id} was changed since revision {item.get('revision')}: it is at "
             f"revision {current.get('revision')} now; nothing was written (Podio's 409)"
         ) from None
-    return read_back(client, item_id, created=False)
+    return read_back(client, item_id)
