@@ -26,9 +26,9 @@ from typing import Any
 
 from bench.runtime import ECHO, LIFTED, cpu_seconds, rss_bytes
 from podio_component.emulator import Emulator
-from podio_component.emulator.flow import FlowStep
+from podio_component.emulator.platform.flow import EmulatedStep
 from tests import broker
-from tests.sailors import runtime_env
+from tests.runtime.sailors import runtime_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SAILOR = "elasticio-sailor-nodejs@2.7.8"
@@ -74,7 +74,7 @@ class Runtime:
         pin: bool = True,
     ) -> None:
         self.kind = kind
-        self.flow = FlowStep(broker.AMQP_URL).declare()
+        self.flow = EmulatedStep(broker.AMQP_URL).declare()
         for _ in range(messages):
             self.flow.publish({"echo": "hello"})
         env = runtime_env(emulator, self.flow, {}, LOG_LEVEL="info")

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from podio_component.emulator import Emulator
-from podio_component.emulator.flow import FlowStep
-from tests.sailors import Sailor, runtime_env
+from podio_component.emulator.platform.flow import EmulatedStep
+from tests.runtime.sailors import Sailor, runtime_env
 
 TOKEN = "bench-access-token-0123456789abcdef"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -45,7 +45,7 @@ class Run:
         env: dict[str, str],
         processes: int = 1,
     ) -> None:
-        self.flow = FlowStep(amqp_url).declare()
+        self.flow = EmulatedStep(amqp_url).declare()
         cfg = {"oauth": {"access_token": TOKEN}, "retries": "0"}
         base = runtime_env(emulator, self.flow, cfg, PODIO_API_URL=podio_url)
         base.update(env)

@@ -41,6 +41,12 @@ def _port_arg(text: str) -> int:
     return int(text)
 
 
+def _seed_ties_arg(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(text)
+
+
 def _seed_arg(text: str) -> Any:
     return _json_arg(f"@{text}")  # its shape is checked once the emulator's extra is there
 
@@ -196,9 +202,9 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from podio_component.emulator.model import FilterReading
-    from podio_component.emulator.seed import check_seed
-    from podio_component.emulator.server import parse_fault_option, serve_forever
+    from podio_component.emulator.podio.model import FilterReading
+    from podio_component.emulator.podio.seed import check_seed
+    from podio_component.emulator.server import parse_fault_option, serve_forever, tie_order_seed
 
     try:
         faults = [parse_fault_option(text) for text in args.fault]
@@ -214,8 +220,17 @@ def _emulator(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--filter-reading: {exc}") from None
     try:
+        tie_seed = tie_order_seed(args.seed_ties)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
         serve_forever(
-            port=args.port, seed=args.seed, faults=faults, shell=args.env, reading=reading
+            port=args.port,
+            seed=args.seed,
+            faults=faults,
+            shell=args.env,
+            reading=reading,
+            tie_seed=tie_seed,
         )
     except OSError as exc:  # the port is taken, for example
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
@@ -294,6 +309,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="READING",
         help="how the filter call reads created_on/last_edit_on from/to: inclusive (default) "
         "or exclusive, optionally with a zone offset in hours, e.g. 'exclusive,-5'",
+    )
+    emulator.add_argument(
+        "--seed-ties",
+        type=_seed_ties_arg,
+        metavar="N",
+        help="seed of the order of items that share a sort value, to replay a run "
+        "(default: PODIO_EMULATOR_SEED, else a new one, printed at start)",
     )
     emulator.add_argument(
         "--env",

@@ -13,9 +13,9 @@ import time
 from typing import Any
 
 from podio_component.actions import make_raw_request
-from podio_component.emulator import broker
 from podio_component.emulator.faults import Fault
-from podio_component.emulator.model import rate_limit_text
+from podio_component.emulator.platform import broker
+from podio_component.emulator.podio.model import rate_limit_text
 from podio_component.emulator.server import Emulator
 from podio_component.extras import MissingExtra, require
 from podio_component.redaction import without_password
@@ -107,9 +107,11 @@ def _through_rabbitmq(demo: Demo, item_id: int) -> None:
             "then run the demo again."
         )
         return
-    from podio_component.emulator.flow import FlowStep  # needs pika: the [runtime] extra
+    from podio_component.emulator.platform.flow import (
+        EmulatedStep,  # needs pika: the [runtime] extra
+    )
 
-    flow = FlowStep(url).declare()
+    flow = EmulatedStep(url).declare()
     env = {**os.environ, **flow.container_environment(demo.emulator, demo.cfg), "LOG_LEVEL": "warn"}
     try:
         with tempfile.TemporaryFile() as log:

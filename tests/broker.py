@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 
-from podio_component.emulator.broker import (
+from podio_component.emulator.platform.broker import (
     DEFAULT_URL,
     INSTALL,
     answers,

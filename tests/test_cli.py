@@ -12,7 +12,7 @@ import pytest
 
 import podio_component
 from podio_component.emulator import Emulator
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

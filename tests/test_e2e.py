@@ -17,7 +17,7 @@ from podio_component.errors import (
     ReauthenticateError,
 )
 from podio_component.verify_credentials import verify
-from tests.conftest import SetEnv
+from tests.helpers import SetEnv
 
 FAST = {"retries": "3", "retriesDelay": "0"}
 RATE_LIMITED = {

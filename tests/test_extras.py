@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from podio_component.emulator import Emulator
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # requests, tenacity and pydantic, with what they need in turn
 CORE = (
@@ -131,3 +131,13 @@ def test_the_core_alone_runs_the_actions_with_an_inline_token(
     assert json.loads(done.stdout)["body"]["statusCode"] == 200
     assert command(core_python, "describe").returncode == 0
     assert command(core_python, "--version").returncode == 0
+
+
+def test_the_platform_wing_needs_no_extra(core_python: Path) -> None:
+    """Actions may call the platform (its API, Secrets, results) with the core alone."""
+    probe = (
+        "import podio_component.platform.api, podio_component.platform.secrets, "
+        "podio_component.platform.results"
+    )
+    done = subprocess.run([core_python, "-c", probe], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

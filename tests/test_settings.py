@@ -5,7 +5,7 @@ import pytest
 from podio_component.errors import InputError
 from podio_component.settings import Environment, RetrySettings, environment
 from podio_component.validation import parse
-from tests.conftest import SetEnv
+from tests.helpers import SetEnv
 
 
 @pytest.mark.parametrize("blank", [None, "", "   "])

@@ -25,7 +25,8 @@ from podio_component.credentials.platform_secret import PlatformSecret
 from podio_component.deadline import Cooldown, Deadline
 from podio_component.errors import CredentialsError, InputError
 from podio_component.extras import require
-from podio_component.podio.client import PodioClient, Timeouts, new_session
+from podio_component.http import Timeouts, new_session
+from podio_component.podio.client import PodioClient
 from podio_component.podio.retry_policy import RetryPolicy
 from podio_component.settings import Environment, RetrySettings, environment
 from podio_component.validation import given_text, parse

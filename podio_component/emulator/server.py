@@ -6,6 +6,8 @@ import email.utils
 import json
 import logging
 import math
+import os
+import secrets
 import shlex
 import socket
 import sys
@@ -14,14 +16,29 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from podio_component.emulator import platform_app, podio_app
 from podio_component.emulator.faults import Fault, FaultingApp, FaultPlan, RequestLog
-from podio_component.emulator.model import Clock, FilterReading, Grant, Limits
-from podio_component.emulator.platform_app import Platform, PlatformApp
-from podio_component.emulator.podio_app import PodioApp
-from podio_component.emulator.world import PodioWorld
+from podio_component.emulator.platform import app as platform_app
+from podio_component.emulator.platform.app import Platform, PlatformApp
+from podio_component.emulator.podio import app as podio_app
+from podio_component.emulator.podio.app import PodioApp
+from podio_component.emulator.podio.model import Clock, FilterReading, Grant, Limits
+from podio_component.emulator.podio.world import PodioWorld
 
 HOST = "127.0.0.1"
+SEED_VARIABLE = "PODIO_EMULATOR_SEED"
+
+
+def tie_order_seed(given: int | None = None) -> int:
+    """The seed of the order in which the filter returns items that share a sort value:
+    `given`, else PODIO_EMULATOR_SEED, else a new one (printed at start, to replay a run)."""
+    if given is not None:
+        return given
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if not text:
+        return secrets.randbelow(2**32)
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{SEED_VARIABLE} must be a whole number, got {text!r}")
+    return int(text)
 
 
 class Emulator:
@@ -41,12 +58,14 @@ class Emulator:
         token_lifetime: float = 8 * 3600,
         rotate_refresh_tokens: bool = True,
         limits: Limits | None = None,
+        tie_seed: int | None = None,
     ) -> None:
         self.world = PodioWorld(
             seed,
             token_lifetime=token_lifetime,
             rotate_refresh_tokens=rotate_refresh_tokens,
             limits=limits,
+            tie_seed=tie_order_seed(tie_seed),
         )
         self.faults = FaultPlan()
         self.log = RequestLog()
@@ -72,6 +91,10 @@ class Emulator:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> Emulator:
+        seed = self.world.tie_seed
+        print(
+            f"emulator: tie order seed {seed} ({SEED_VARIABLE}={seed} replays it)", file=sys.stderr
+        )
         for server in (self._podio, self._platform):
             # A short poll interval makes stop() quick; tests start and stop many emulators.
             thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
@@ -199,10 +222,11 @@ def serve_forever(
     *,
     shell: bool = False,
     reading: FilterReading | None = None,
+    tie_seed: int | None = None,
 ) -> None:
     """The `podio-component emulator` command: print how to reach it (JSON, or `export`
     lines a shell can source), then run in the foreground until interrupted."""
-    emulator = Emulator(seed, port=port)
+    emulator = Emulator(seed, port=port, tie_seed=tie_seed)
     emulator.world.items.reading = reading or FilterReading()
     for method, pattern, outcomes in faults:
         emulator.faults.add(method, pattern, *outcomes)

@@ -1,4 +1,4 @@
-"""The transport to Podio: URL pinning, the auth object, and deadline-bounded HTTP calls.
+"""The transport to Podio: URL pinning, the auth object, one logical request and its attempts.
 
 `PodioClient.request` is one logical request: the retry policy drives its attempts, and an
 attempt that Podio answers with 401 gets one token refresh and one replay. The access token
@@ -7,10 +7,8 @@ is only ever sent to the configured API base, and every byte arrives by the dead
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import logging
-import os
 import re
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
@@ -19,12 +17,9 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 import requests.auth
-import urllib3.exceptions
-from requests.utils import get_environ_proxies
 
-from podio_component import __version__
 from podio_component.context import Context
-from podio_component.deadline import MIN_TIMEOUT, Cooldown, Deadline
+from podio_component.deadline import Cooldown, Deadline
 from podio_component.errors import (
     CooldownError,
     InputError,
@@ -32,6 +27,7 @@ from podio_component.errors import (
     ReauthenticateError,
     readable_seconds,
 )
+from podio_component.http import DeadlineBeforeSending, DeadlineWhileReading, Timeouts, send
 from podio_component.podio.response import PodioResponse
 from podio_component.podio.retry_policy import (
     RATE_LIMIT_STATUSES,
@@ -47,8 +43,6 @@ log = logger(__name__)
 
 MAX_PATH_LENGTH = 8192
 _UNSAFE_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
-_READ_CHUNK = 64 * 1024
-USER_AGENT = f"podio-component/{__version__} python-requests/{requests.__version__}"
 EVERY_STATUS: Collection[int] = range(100, 600)
 
 
@@ -97,103 +91,6 @@ class OAuth2Token(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "OAuth2Token(***)"
-
-
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """A shared session must not carry one message's cookies into the next."""
-
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
-def new_session(base_url: str) -> requests.Session:
-    """A Session for one host that keeps no cookies and reads the proxy environment once.
-
-    requests would otherwise scan the whole environment for proxy and CA settings on every
-    request; for a fixed host the answer never changes, so it is resolved here instead.
-    """
-    session = requests.Session()
-    session.trust_env = False
-    session.proxies = get_environ_proxies(base_url)
-    session.verify = (
-        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    )
-    session.cookies.set_policy(_NoCookies())
-    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-    return session
-
-
-class Timeouts(NamedTuple):
-    connect: float
-    read: float
-
-
-class DeadlineBeforeSending(requests.ConnectTimeout):
-    """The message's deadline passed before the request could be sent."""
-
-
-class DeadlineWhileReading(requests.ReadTimeout):
-    """The message's deadline passed while the answer was still arriving."""
-
-
-def send(
-    session: requests.Session,
-    method: str,
-    url: str,
-    *,
-    deadline: Deadline,
-    timeouts: Timeouts,
-    **options: Any,
-) -> tuple[requests.Response, bytes]:
-    """One HTTP request, no redirects followed, whose every byte arrives by the deadline.
-
-    The connect and read timeouts are shortened to the time left, and the body is read a
-    piece at a time, re-arming the socket timeout, so a body that drips in slowly cannot
-    outlast the deadline (a plain read timeout restarts with every byte).
-    """
-    if deadline.expired():
-        raise DeadlineBeforeSending("the deadline passed before the request was sent")
-    response = session.request(
-        method,
-        url,
-        timeout=(deadline.cap(timeouts.connect), deadline.cap(timeouts.read)),
-        allow_redirects=False,  # a redirect must never carry a credential to another host
-        stream=True,
-        **options,
-    )
-    return response, _read_body(response, deadline, timeouts.read)
-
-
-def _read_body(response: requests.Response, deadline: Deadline, read_timeout: float) -> bytes:
-    raw = response.raw
-    parts: list[bytes] = []
-    try:
-        while True:
-            remaining = deadline.remaining()
-            if remaining <= 0:
-                raise DeadlineWhileReading("the deadline passed while the body was arriving")
-            connection = raw.connection  # None once the whole body has arrived
-            if connection is not None and connection.sock is not None:
-                connection.sock.settimeout(max(MIN_TIMEOUT, min(read_timeout, remaining)))
-            chunk = raw.read1(_READ_CHUNK, decode_content=True)
-            if not chunk:
-                return b"".join(parts)
-            parts.append(chunk)
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        response.close()
-        raise requests.ReadTimeout(exc) from None
-    except urllib3.exceptions.ProtocolError as exc:
-        response.close()
-        raise requests.exceptions.ChunkedEncodingError(exc) from None
-    except urllib3.exceptions.DecodeError as exc:
-        response.close()
-        raise requests.exceptions.ContentDecodingError(exc) from None
-    except urllib3.exceptions.SSLError as exc:
-        response.close()
-        raise requests.exceptions.SSLError(exc) from None
-    except requests.RequestException:
-        response.close()
-        raise
 
 
 def encode_json_body(body: Any) -> bytes | None:

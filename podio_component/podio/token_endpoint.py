@@ -16,7 +16,7 @@ import requests
 
 from podio_component.deadline import Deadline
 from podio_component.errors import CredentialsError
-from podio_component.podio.client import Timeouts, new_session, send
+from podio_component.http import Timeouts, new_session, send
 from podio_component.redaction import register_secret
 from podio_component.settings import Environment
 

@@ -15,33 +15,28 @@ import importlib
 import os
 import queue
 import signal
-import sys
 import threading
 import time
 from collections.abc import Mapping
 from types import FrameType
 from typing import Any, NoReturn
 
-from podio_component.contract import descriptor
-from podio_component.errors import PodioComponentError, UsageError
-from podio_component.redaction import logger, register_secret
-from podio_component.runtime import bunyan, sailor_settings
+from podio_component.errors import PodioComponentError
+from podio_component.platform.api import PlatformApi, StepInfo
+from podio_component.redaction import logger
+from podio_component.runtime import bunyan, lifecycle
 from podio_component.runtime.amqp import Broker, BrokerError, Delivery
 from podio_component.runtime.ledger import Disposition, Ledger
-from podio_component.runtime.platform_api import PlatformApi, PlatformApiError, Step
+from podio_component.runtime.lifecycle import StartupError
 from podio_component.runtime.sailor_settings import SailorSettings
 from podio_component.runtime.worker import Worker
 
 log = logger(__name__)
 
 
-class StartupError(PodioComponentError):
-    """The runtime cannot start; nothing was consumed."""
-
-
 class Sailor:
     def __init__(
-        self, settings: SailorSettings, step: Step, function: dict[str, Any], api: PlatformApi
+        self, settings: SailorSettings, step: StepInfo, function: dict[str, Any], api: PlatformApi
     ):
         self.settings = settings
         self.stopping = threading.Event()  # shutdown asked: cut short the retry waits we may
@@ -155,26 +150,15 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
     try:
-        settings = sailor_settings.read(env)
-        for secret in (settings.api_key, settings.message_crypto_password, settings.amqp_uri):
-            register_secret(secret)
-        function = _function(settings.function, settings.component_path)
+        settings, function, api, step = lifecycle.start(env)
         _pin_to_one_core(settings)  # before any other thread starts: they inherit it
-        api = PlatformApi(
-            settings.api_uri,
-            settings.api_username,
-            settings.api_key,
-            settings.api_request_retry_attempts,
-            settings.api_request_retry_delay,
-        )
-        step = api.step(settings.flow_id, settings.step_id)
         sailor = Sailor(settings, step, function, api)
         if stop_asked.is_set():  # stopped while starting: nothing to finish
-            _exit(0)
+            lifecycle.stop(0)
         sailor.start()
-    except (PodioComponentError, PlatformApiError) as exc:
+    except PodioComponentError as exc:
         log.critical("cannot start: %s", exc.message)
-        _exit(1)
+        lifecycle.stop(1)
     if stop_asked.is_set():
         sailor.request_stop()
     log.info(
@@ -183,7 +167,7 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     _warm_up(function["main"])
     code = sailor.run_until_stopped()
     log.info("stopped")
-    _exit(code)
+    lifecycle.stop(code)
 
 
 def _pin_to_one_core(settings: SailorSettings) -> None:
@@ -197,14 +181,6 @@ def _pin_to_one_core(settings: SailorSettings) -> None:
         os.sched_setaffinity(0, {allowed[os.getpid() % len(allowed)]})
 
 
-def _function(name: str, component_path: str) -> dict[str, Any]:
-    """The trigger or action the step runs, from component.json."""
-    try:
-        return descriptor.action(name, component_path)
-    except UsageError as exc:
-        raise StartupError(f"ELASTICIO_FUNCTION={name!r}: {exc.message}") from None
-
-
 def _warm_up(action_main: str) -> None:
     """Import the action in the background: consuming does not wait for it, and the first
     message usually finds it ready (a failed import fails that message clearly)."""
@@ -216,10 +192,3 @@ def _warm_up(action_main: str) -> None:
             log.debug("warming up the action failed; the first message will say why")
 
     threading.Thread(target=load, name="warm-up", daemon=True).start()
-
-
-def _exit(code: int) -> NoReturn:
-    """Exit now: worker threads still waiting on Podio must not hold the process."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -19,22 +19,17 @@ import json
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
-
-import requests
 
 from podio_component.context import Context, bound
 from podio_component.contract import descriptor
-from podio_component.deadline import Deadline
 from podio_component.errors import (
     PodioComponentError,
     PodioHTTPError,
     PodioTransportError,
     UsageError,
 )
-from podio_component.podio.client import Timeouts, new_session, send
-from podio_component.quick_retry import QuickRetry, Transient
-from podio_component.redaction import logger, register_secret
+from podio_component.platform.results import ResultNotPosted, post_result
+from podio_component.redaction import logger
 from podio_component.runtime import bunyan
 from podio_component.settings import environment
 from podio_component.verify_credentials import verify
@@ -72,8 +67,8 @@ def run(method: str, environ: Mapping[str, str] | None = None) -> int:
         result = {"status": "error", "data": {"message": message}}
         code = 1 if isinstance(exc, SetupError) else 0
     try:
-        _post(url, result, attempts)
-    except ServiceError as exc:
+        post_result(url, result, attempts)
+    except ResultNotPosted as exc:
         log.critical("%s", exc.message)
         return 1
     return code
@@ -134,30 +129,3 @@ def _verify(cfg: dict[str, Any]) -> dict[str, Any]:
         if cannot_run:
             raise
         return {"verified": False, "reason": exc.message}
-
-
-def _post(url: str, result: dict[str, Any], attempts: int) -> None:
-    """POST the result; basic auth may be embedded in the URL, as the platform does."""
-    parts = urlsplit(url)
-    session = new_session(url)
-    if parts.username and parts.password:
-        register_secret(parts.password)
-        session.auth = (unquote(parts.username), unquote(parts.password))
-        url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-    def once() -> None:
-        try:
-            response, _ = send(
-                session, "POST", url, deadline=Deadline(60), timeouts=Timeouts(10, 30), json=result
-            )
-        except requests.RequestException as exc:
-            raise Transient(f"could not post the result: {type(exc).__name__}") from None
-        if response.status_code >= 500:
-            raise Transient(f"could not post the result: HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise ServiceError(f"could not post the result: HTTP {response.status_code}")
-
-    try:
-        QuickRetry(attempts + 1, 0.1, 5).call(once)
-    except Transient as exc:
-        raise ServiceError(exc.message) from None

@@ -19,16 +19,17 @@ from typing import Any
 
 from pika.spec import BasicProperties
 
-from podio_component.context import Context, bound
+from podio_component.context import bound
 from podio_component.errors import InputError, OutputTooLargeError, PodioComponentError
+from podio_component.platform.api import PlatformApi, StepInfo
 from podio_component.redaction import logger
 from podio_component.runtime import bunyan, protocol
 from podio_component.runtime.amqp import Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
 from podio_component.runtime.ledger import Disposition, Ledger, Publication
-from podio_component.runtime.platform_api import PlatformApi, Step
+from podio_component.runtime.lifecycle import host_context
 from podio_component.runtime.sailor_settings import SailorSettings
-from podio_component.runtime.step import StepEvents, StepState, json_copy
+from podio_component.runtime.step_state import StepEvents, StepState, json_copy
 
 log = logger(__name__)
 
@@ -43,7 +44,7 @@ class Worker:
     def __init__(
         self,
         settings: SailorSettings,
-        step: Step,
+        step: StepInfo,
         function: Mapping[str, Any],
         ledger: Ledger,
         api: PlatformApi,
@@ -137,8 +138,7 @@ class Worker:
             cfg,
             base,
         )
-        host = Context(events=events, stopping=self.stopping, on_platform=True)
-        with bound(host):
+        with bound(host_context(events, self.stopping)):
             return module.process(message, cfg, self.state.snapshot())
 
     # ---- what comes of it ----------------------------------------------------------------

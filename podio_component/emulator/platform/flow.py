@@ -1,0 +1,214 @@
+"""A flow step on RabbitMQ, laid out as the platform does, with the platform's side of it.
+
+The platform owns the topology; the runtime declares nothing. This declares, under a unique
+prefix: an exchange; the step's input queue (rejected inputs dead-letter to `dead`); queues
+bound to the data, error and snapshot routing keys; and a parking queue on the rebound key,
+whose expired messages dead-letter back to the input, as the platform returns rebounds.
+Then it publishes encrypted inputs and reads what the runtime published.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.spec import BasicProperties
+
+from podio_component.runtime.crypto import MessageCipher
+from podio_component.runtime.protocol import protocol_version
+
+if TYPE_CHECKING:
+    from podio_component.emulator.server import Emulator
+
+STEP_ID = "step_1"
+PASSWORD = "emulator-crypto-password"  # noqa: S105  (the emulated platform's, not a secret)
+IV = "emulator-iv-16by"
+
+
+class Received(NamedTuple):
+    queue: str
+    routing_key: str
+    properties: BasicProperties
+    body: bytes
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        return dict(self.properties.headers or {})
+
+
+class EmulatedStep:
+    def __init__(self, amqp_url: str, *, return_rebounds: bool = True) -> None:
+        self.amqp_url = amqp_url
+        prefix = f"podio-flow-{uuid.uuid4().hex[:10]}"
+        self.exchange = f"{prefix}_org"
+        self.input = f"{prefix}:step_1:messages"
+        self.dead = f"{prefix}:step_1:dead"
+        self.routing_keys = {
+            kind: f"{prefix}.step_1.{kind}" for kind in ("data", "error", "rebound", "snapshot")
+        }
+        self.queues = {kind: f"{prefix}:step_1:{kind}" for kind in self.routing_keys}
+        self.return_rebounds = return_rebounds
+        self.cipher = MessageCipher(PASSWORD, IV)
+        self._connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        self._channel: BlockingChannel = self._connection.channel()
+
+    # ---- topology ------------------------------------------------------------------------
+
+    def declare(self) -> EmulatedStep:
+        channel = self._channel
+        channel.exchange_declare(self.exchange, "direct", auto_delete=False)
+        channel.queue_declare(self.dead)
+        channel.queue_declare(
+            self.input,
+            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.dead},
+        )
+        for kind, queue in self.queues.items():
+            arguments: dict[str, Any] = {}
+            if kind == "rebound" and self.return_rebounds:
+                arguments = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.input}
+            channel.queue_declare(queue, arguments=arguments)
+            channel.queue_bind(queue, self.exchange, self.routing_keys[kind])
+        return self
+
+    def add_queue(self, kind: str, arguments: dict[str, Any] | None = None) -> str:
+        """One more queue, bound to a routing key of its own; returns the routing key."""
+        self.routing_keys[kind] = f"{self.exchange}.{kind}"
+        self.queues[kind] = f"{self.exchange}:{kind}"
+        self._channel.queue_declare(self.queues[kind], arguments=arguments)
+        self._channel.queue_bind(self.queues[kind], self.exchange, self.routing_keys[kind])
+        return self.routing_keys[kind]
+
+    def put(self, kind: str, body: bytes) -> None:
+        """Put a plain message straight into one of the step's queues."""
+        self._channel.basic_publish(self.exchange, self.routing_keys[kind], body)
+
+    def delete_input(self) -> None:
+        """Delete the step's input queue, as an operator or a failed node would."""
+        self._channel.queue_delete(self.input)
+
+    def delete(self) -> None:
+        try:
+            for queue in (self.input, self.dead, *self.queues.values()):
+                self._channel.queue_delete(queue)
+            self._channel.exchange_delete(self.exchange)
+        finally:
+            self._connection.close()
+
+    def container_environment(
+        self,
+        emulator: Emulator,
+        cfg: dict[str, Any],
+        *,
+        is_passthrough: bool = False,
+        snapshot: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """Everything the platform gives this step's container: the step registered with the
+        emulated platform API, its ids, the platform API and RabbitMQ settings."""
+        flow_id = f"flow-{uuid.uuid4().hex[:8]}"
+        emulator.platform.add_step(
+            flow_id, STEP_ID, cfg, is_passthrough=is_passthrough, snapshot=snapshot
+        )
+        return {
+            **emulator.environment(),
+            **self.environment(),
+            "ELASTICIO_FLOW_ID": flow_id,
+            "ELASTICIO_STEP_ID": STEP_ID,
+            "ELASTICIO_EXEC_ID": "exec-1",
+            "ELASTICIO_CONTAINER_ID": "container-1",
+            "ELASTICIO_USER_ID": "user-1",
+            "ELASTICIO_COMP_ID": "podio-component",
+            "ELASTICIO_FUNCTION": "makeRawRequest",
+        }
+
+    def environment(self, **overrides: str) -> dict[str, str]:
+        """The runtime's RabbitMQ settings for this step (ELASTICIO_*)."""
+        return {
+            "ELASTICIO_AMQP_URI": self.amqp_url,
+            "ELASTICIO_LISTEN_MESSAGES_ON": self.input,
+            "ELASTICIO_PUBLISH_MESSAGES_TO": self.exchange,
+            "ELASTICIO_DATA_ROUTING_KEY": self.routing_keys["data"],
+            "ELASTICIO_ERROR_ROUTING_KEY": self.routing_keys["error"],
+            "ELASTICIO_REBOUND_ROUTING_KEY": self.routing_keys["rebound"],
+            "ELASTICIO_SNAPSHOT_ROUTING_KEY": self.routing_keys["snapshot"],
+            "ELASTICIO_MESSAGE_CRYPTO_PASSWORD": PASSWORD,
+            "ELASTICIO_MESSAGE_CRYPTO_IV": IV,
+            **overrides,
+        }
+
+    # ---- the platform's side -------------------------------------------------------------
+
+    def publish(
+        self,
+        body: Mapping[str, Any],
+        headers: Mapping[str, Any] | None = None,
+        *,
+        version: int = 1,
+        content: bytes | None = None,
+    ) -> str:
+        """Publish one input message (encrypted, as the previous step would); returns its
+        messageId header."""
+        message_id = str(uuid.uuid4())
+        message = {"id": message_id, "body": dict(body), "headers": {}, "attachments": {}}
+        amqp_headers = {
+            "messageId": message_id,
+            "threadId": str(uuid.uuid4()),
+            "stepId": "step_0",
+            "protocolVersion": version,
+            **(headers or {}),
+        }
+        self._channel.basic_publish(
+            "",
+            self.input,
+            content if content is not None else self.cipher.encrypt(message, version),
+            BasicProperties(headers=amqp_headers, delivery_mode=1),
+        )
+        return message_id
+
+    def take(self, kind: str, count: int = 1, timeout: float = 20) -> list[Received]:
+        """Wait for `count` messages on the data, error, rebound or snapshot queue (or the
+        input's dead-letter queue, "dead"), and take them."""
+        queue = self.dead if kind == "dead" else self.queues[kind]
+        found: list[Received] = []
+        until = time.monotonic() + timeout
+        while len(found) < count:
+            method, properties, body = self._channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                if time.monotonic() > until:
+                    raise TimeoutError(
+                        f"{len(found)} of {count} message(s) on {kind} after {timeout} s"
+                    )
+                self._connection.sleep(0.02)
+                continue
+            assert properties is not None and body is not None
+            found.append(Received(queue, str(method.routing_key), properties, body))
+        return found
+
+    def drain(self, kind: str, count: int, timeout: float = 60) -> int:
+        """Consume and count up to `count` messages of one kind (fast, for benchmarks)."""
+        got = 0
+        for method, _, _ in self._channel.consume(
+            self.queues[kind], auto_ack=True, inactivity_timeout=timeout
+        ):
+            if method is None:
+                break
+            got += 1
+            if got == count:
+                break
+        self._channel.cancel()
+        return got
+
+    def depth(self, kind: str) -> int:
+        """Messages waiting: "input", "dead", or a kind of output."""
+        queue = {"input": self.input, "dead": self.dead}.get(kind) or self.queues[kind]
+        return int(self._channel.queue_declare(queue, passive=True).method.message_count)
+
+    def consumers(self) -> int:
+        """Consumers on the input queue (a runtime that is consuming)."""
+        return int(self._channel.queue_declare(self.input, passive=True).method.consumer_count)
+
+    def decrypt(self, received: Received) -> Any:
+        return self.cipher.decrypt(received.body, protocol_version(received.headers))

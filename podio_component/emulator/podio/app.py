@@ -1,0 +1,314 @@
+"""The emulated Podio API and OAuth endpoints: from a request to Podio's answer."""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from podio_component.emulator.podio import views
+from podio_component.emulator.podio.model import ApiError, Grant, rate_limit_text
+from podio_component.emulator.podio.world import PodioWorld
+from podio_component.emulator.web import Routes, json_response
+
+oauth_route = Routes()  # the token endpoint and friends: no token needed
+api_route = Routes()  # everything else: authenticated and counted against the rate limit
+LIMITED_ENDPOINTS = frozenset({"filter_items"})  # "rate limited" operations: lower ceiling
+
+
+def envelope(request: Request, error: str, description: str) -> dict[str, Any]:
+    """Podio's error body."""
+    return {
+        "error_parameters": {},
+        "error_detail": None,
+        "error_propagate": False,
+        "request": {
+            "url": f"http://api.podio.com{request.path}",
+            "query_string": request.query_string.decode("latin-1"),
+            "method": request.method,
+        },
+        "error_description": description,
+        "error": error,
+    }
+
+
+def error_response(request: Request, status: int, description: str) -> Response:
+    """An error answer in Podio's envelope (also used for injected faults)."""
+    if status == 420:
+        description = rate_limit_text(1)
+    response = json_response(envelope(request, _default_error(status), description), status)
+    response.headers["X-Podio-Request-Id"] = _request_id(request)
+    return response
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token from `Authorization: OAuth2 <t>` or `Bearer <t>`, or the legacy oauth_token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() in ("oauth2", "bearer") and token.strip():
+        return token.strip()
+    return request.args.get("oauth_token")
+
+
+def client_credentials(request: Request, params: dict[str, Any]) -> tuple[str, str]:
+    """Client id and secret from HTTP Basic, or from the body."""
+    if request.authorization and request.authorization.type == "basic":
+        return request.authorization.username or "", request.authorization.password or ""
+    client_id, client_secret = params.get("client_id", ""), params.get("client_secret", "")
+    return (
+        client_id if isinstance(client_id, str) else "",
+        client_secret if isinstance(client_secret, str) else "",
+    )
+
+
+class PodioApp:
+    """Routes one request to its handler; every answer carries Podio's rate-limit headers."""
+
+    def __init__(self, world: PodioWorld) -> None:
+        self.world = world
+
+    def __call__(self, request: Request) -> Response:
+        ceiling = self.world.limits.rate_limit
+        limit, remaining = ceiling, ceiling  # calls that are not counted (OAuth, 401)
+        path = request.path.rstrip("/") or "/"
+        try:
+            endpoint, args = ROUTES.bind("api.podio.com", path_info=path).match(
+                method=request.method
+            )
+            handler: Callable[..., Response] = getattr(self, endpoint)
+            if endpoint in oauth_route.endpoints:
+                response = handler(request)
+            else:
+                grant = self.world.oauth.authenticate(bearer_token(request))
+                limit, remaining = self.world.count_call(
+                    grant.ref_type, grant.ref_id, grant.client_id, endpoint in LIMITED_ENDPOINTS
+                )
+                response = handler(request, grant, **args)
+        except ApiError as exc:
+            response = json_response(
+                envelope(request, exc.error, exc.description), exc.status, exc.headers
+            )
+        except HTTPException:  # no route, or a method the route lacks: Podio says not_found
+            response = json_response(
+                envelope(request, "not_found", "No matching operation could be found."), 404
+            )
+        response.headers.setdefault("X-Rate-Limit-Limit", str(limit))
+        response.headers.setdefault("X-Rate-Limit-Remaining", str(remaining))
+        response.headers.setdefault("X-Podio-Request-Id", _request_id(request))
+        return response
+
+    # ---- OAuth -------------------------------------------------------------------------
+
+    @oauth_route("/oauth/token", "POST")
+    def token(self, request: Request) -> Response:
+        return self._grant(request, _form_or_json(request))
+
+    @oauth_route("/oauth/token/v2", "POST")
+    def token_v2(self, request: Request) -> Response:
+        if request.mimetype != "application/json":
+            raise ApiError(400, "invalid_value", "Invalid value null (null): must be object")
+        return self._grant(request, _json_object(request))
+
+    @oauth_route("/mfa/verify", "POST")
+    def mfa_verify(self, request: Request) -> Response:
+        return json_response(self.world.oauth.verify_second_factor(_form_or_json(request)))
+
+    def _grant(self, request: Request, params: dict[str, Any]) -> Response:
+        client_id, client_secret = client_credentials(request, params)
+        return json_response(self.world.oauth.token_grant(params, client_id, client_secret))
+
+    @oauth_route("/oauth/authorize", "GET", "POST")
+    def authorize(self, request: Request) -> Response:
+        params = request.values
+        client_id = params.get("client_id", "")
+        redirect_uri = params.get("redirect_uri", "")
+        if client_id not in self.world.directory.clients or not redirect_uri:
+            raise ApiError(400, "invalid_request", "Unknown client_id or missing redirect_uri")
+        state = params.get("state")
+        if request.method == "GET":
+            return Response(_consent_page(params), content_type="text/html; charset=utf-8")
+        if params.get("decision") != "allow":
+            query = {
+                "error_reason": "user_denied",
+                "error": "access_denied",
+                "error_description": "The user denied your request.",
+            }
+            return _redirect(redirect_uri, "?", query, state)
+        user_id = next(iter(self.world.directory.users))
+        if params.get("response_type") == "token":
+            tokens = self.world.oauth.issue_tokens(
+                Grant("user", user_id, client_id, params.get("scope") or "global:all")
+            )
+            fragment = {
+                k: str(tokens[k])
+                for k in ("access_token", "token_type", "expires_in", "refresh_token", "scope")
+            }
+            return _redirect(redirect_uri, "#", fragment, state)
+        code = self.world.oauth.new_code(client_id, redirect_uri, user_id)
+        return _redirect(redirect_uri, "?", {"code": code}, state)
+
+    # ---- API ---------------------------------------------------------------------------
+
+    @api_route("/user", "GET")
+    def user(self, request: Request, grant: Grant) -> Response:
+        return json_response(views.user_view(self.world.directory, grant))
+
+    @api_route("/user/status", "GET")
+    def user_status(self, request: Request, grant: Grant) -> Response:
+        return json_response(views.user_status(self.world.directory, grant))
+
+    @api_route("/org", "GET")
+    def orgs(self, request: Request, grant: Grant) -> Response:
+        directory = self.world.directory
+        return json_response([views.org_view(directory, org_id) for org_id in directory.orgs])
+
+    @api_route("/org/<int:org_id>", "GET")
+    def org(self, request: Request, grant: Grant, org_id: int) -> Response:
+        return json_response(views.org_view(self.world.directory, org_id))
+
+    @api_route("/space/<int:space_id>", "GET")
+    def space(self, request: Request, grant: Grant, space_id: int) -> Response:
+        return json_response(views.space_view(self.world.directory, space_id))
+
+    @api_route("/app/<int:app_id>", "GET")
+    def app(self, request: Request, grant: Grant, app_id: int) -> Response:
+        return json_response(views.app_view(self.world.directory, app_id))
+
+    @api_route("/app", "GET")
+    def apps(self, request: Request, grant: Grant) -> Response:
+        directory = self.world.directory
+        return json_response([views.app_view(directory, app_id) for app_id in directory.apps])
+
+    @api_route("/app/space/<int:space_id>", "GET")
+    def space_apps(self, request: Request, grant: Grant, space_id: int) -> Response:
+        directory = self.world.directory
+        views.space_view(directory, space_id)  # 404 for an unknown space
+        return json_response(
+            [
+                views.app_view(directory, app_id)
+                for app_id, app in directory.apps.items()
+                if app["space_id"] == space_id
+            ]
+        )
+
+    @api_route("/comment/item/<int:item_id>", "POST")
+    def comment(self, request: Request, grant: Grant, item_id: int) -> Response:
+        return json_response(self.world.items.comment(item_id))
+
+    @api_route("/item/<int:item_id>", "GET", "PUT", "DELETE")
+    def item(self, request: Request, grant: Grant, item_id: int) -> Response:
+        if request.method == "GET":
+            return json_response(self.world.items.view(item_id))
+        if request.method == "PUT":
+            return json_response(self.world.items.update(item_id, _json_object(request)))
+        self.world.items.delete(item_id)
+        return Response(status=204)
+
+    @api_route("/item/app/<int:app_id>", "POST")
+    def create_item(self, request: Request, grant: Grant, app_id: int) -> Response:
+        return json_response(self.world.items.create(app_id, _json_object(request), grant))
+
+    @api_route("/item/app/<int:app_id>/filter", "POST")
+    def filter_items(self, request: Request, grant: Grant, app_id: int) -> Response:
+        return json_response(self.world.items.filter(app_id, _json_object(request)))
+
+    @api_route("/item/app/<int:app_id>/external_id/<external_id>", "GET")
+    def item_by_external_id(
+        self, request: Request, grant: Grant, app_id: int, external_id: str
+    ) -> Response:
+        """One item with the external ID: when several share it, only one, as Podio does."""
+        found = self.world.items.filter(app_id, {"filters": {"external_id": [external_id]}})
+        if not found["items"]:
+            raise ApiError(404, "not_found", f"No item with external_id {external_id!r}")
+        return json_response(found["items"][0])
+
+    @api_route("/item/<int:item_id>/value/<field>", "PUT")
+    def item_value(self, request: Request, grant: Grant, item_id: int, field: str) -> Response:
+        try:
+            value = json.loads(request.get_data() or b"null")
+        except ValueError:
+            raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
+        return json_response(self.world.items.update(item_id, {"fields": {field: value}}))
+
+    @api_route("/embed", "POST")
+    def embed(self, request: Request, grant: Grant) -> Response:
+        return json_response(self.world.items.create_embed(_json_object(request).get("url")))
+
+    @api_route("/file/<int:file_id>", "GET")
+    def file(self, request: Request, grant: Grant, file_id: int) -> Response:
+        return json_response(self.world.files.view(file_id))
+
+    @api_route("/file/<int:file_id>/raw", "GET")
+    def file_raw(self, request: Request, grant: Grant, file_id: int) -> Response:
+        view = self.world.files.view(file_id)
+        return Response(
+            self.world.files.content(file_id),
+            content_type=view["mimetype"],
+            headers={"Content-Disposition": f'inline; filename="{view["name"]}"'},
+        )
+
+
+# Podio is slash-aware but tolerant; routes are matched with any trailing slash removed.
+ROUTES = api_route.map(oauth_route, strict_slashes=False)
+
+
+def _request_id(request: Request) -> str:
+    return request.headers.get("X-Podio-Request-Id") or secrets.token_hex(4)
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    if not request.get_data():
+        raise ApiError(400, "invalid_value", "Invalid value null (null): must be object")
+    try:
+        body = json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_value", "Invalid value: must be object")
+    return body
+
+
+def _form_or_json(request: Request) -> dict[str, Any]:
+    if request.mimetype == "application/json":
+        return _json_object(request)
+    return dict(request.form.items())
+
+
+def _default_error(status: int) -> str:
+    return {
+        400: "invalid_value",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+        410: "gone",
+        420: "rate_limit",
+        429: "rate_limit",
+    }.get(status, "unavailable" if status >= 500 else "error")
+
+
+def _redirect(target: str, separator: str, params: dict[str, str], state: str | None) -> Response:
+    if state is not None:
+        params = {**params, "state": state}
+    joiner = "&" if separator == "?" and "?" in target else separator
+    return Response(status=302, headers={"Location": f"{target}{joiner}{urlencode(params)}"})
+
+
+def _consent_page(params: Any) -> str:
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in params.items()
+    )
+    return (
+        "<!doctype html><title>Podio emulator: authorize</title>"
+        f"<p>Allow <b>{html.escape(params.get('client_id', ''))}</b> to access your Podio data?"
+        f'<form method="post" action="/oauth/authorize">{hidden}'
+        '<button name="decision" value="allow">Grant access</button> '
+        '<button name="decision" value="deny">Deny</button></form>'
+    )

@@ -1,0 +1,56 @@
+"""The emulated Podio's files: seeded, changed through the world (which tells the change
+seam), read as Podio's file object and as bytes."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from typing import Any
+
+from podio_component.emulator.podio.changes import Change, Changes
+from podio_component.emulator.podio.model import get
+
+
+class Files:
+    def __init__(
+        self, seeded: list[dict[str, Any]], changes: Changes, lock: threading.RLock
+    ) -> None:
+        self.stored: dict[int, dict[str, Any]] = {f["file_id"]: dict(f) for f in seeded}
+        self._changes = changes
+        self._lock = lock
+
+    def view(self, file_id: int) -> dict[str, Any]:
+        """Podio's file object, or Podio's 404."""
+        with self._lock:
+            stored = get(self.stored, file_id, "File")
+            return {
+                "file_id": file_id,
+                "name": stored["name"],
+                "mimetype": stored["mimetype"],
+                "size": len(self.content(file_id)),
+                "link": f"https://files.podio.com/{file_id}",
+                "hosted_by": "podio",
+                "created_on": "2020-01-03 09:00:00",
+            }
+
+    def content(self, file_id: int) -> bytes:
+        return base64.b64decode(get(self.stored, file_id, "File")["content_base64"])
+
+    def find(self, file_id: int) -> dict[str, Any] | None:
+        """The file object, or None (for a field value that points at a file)."""
+        with self._lock:
+            return self.view(file_id) if file_id in self.stored else None
+
+    def on_item(self, item_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                self.view(file_id)
+                for file_id, stored in self.stored.items()
+                if stored.get("item_id") == item_id
+            ]
+
+    def attach(self, file_id: int, app_id: int, item_id: int) -> None:
+        """Attach a file to an item: Podio's file.change."""
+        with self._lock:
+            get(self.stored, file_id, "File")["item_id"] = item_id
+            self._changes.notify(Change("file.change", app_id, item_id, {"file_id": file_id}))

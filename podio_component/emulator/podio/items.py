@@ -1,0 +1,429 @@
+"""The emulated items: view, filter, create, update, delete.
+
+Every write checks its whole body first and only then changes anything, so a bad request
+is Podio's 400 with nothing half-written.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import random
+import threading
+import time
+from typing import Any
+
+from podio_component.emulator.podio import views
+from podio_component.emulator.podio.changes import Change, Changes
+from podio_component.emulator.podio.fields import field_values, plain
+from podio_component.emulator.podio.files import Files
+from podio_component.emulator.podio.model import (
+    ApiError,
+    Clock,
+    Directory,
+    FilterReading,
+    Grant,
+    get,
+    timestamp,
+)
+
+SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title")  # item properties
+RANGE_KEYS = ("created_on", "last_edit_on")
+
+
+class Items:
+    def __init__(
+        self,
+        directory: Directory,
+        files: Files,
+        changes: Changes,
+        clock: Clock,
+        lock: threading.RLock,
+        ties: random.Random,
+    ) -> None:
+        self.directory = directory
+        self.files = files
+        self.changes = changes
+        self.clock = clock
+        self.lock = lock
+        self.ties = ties  # the order of items that share a sort value: seeded, to replay it
+        self.reading = FilterReading()  # how the filter reads created_on/last_edit_on ranges
+        self.embeds: dict[int, dict[str, Any]] = {}
+        self.stored: dict[int, dict[str, Any]] = {}
+        self.deleted: set[int] = set()
+        now = clock.now()
+        for item in directory.seed_items:
+            app = get(directory.apps, item["app_id"], "App")
+            values = field_values(app, _fields(item), self)
+            self._store(app, item["item_id"], item, values, now)
+        self._next_id = max(self.stored, default=5000) + 1
+
+    # ---- reads -------------------------------------------------------------------------
+
+    def view(self, item_id: int) -> dict[str, Any]:
+        with self.lock:
+            if item_id in self.deleted:
+                raise ApiError(410, "gone", "Item has been deleted")
+            item = get(self.stored, item_id, "Item")
+            app = self.directory.apps[item["app_id"]]
+            values = item["values"]
+            return {
+                "item_id": item_id,
+                "app_item_id": item["app_item_id"],
+                "app_item_id_formatted": str(item["app_item_id"]),
+                "external_id": item.get("external_id"),
+                "title": item["title"],
+                "link": f"https://podio.com/example-co/sales/apps/deals/items/{item['app_item_id']}",
+                "app": {
+                    "app_id": app["app_id"],
+                    "name": app["name"],
+                    "item_name": app["item_name"],
+                    "space_id": app["space_id"],
+                    "status": "active",
+                },
+                "created_by": {"type": "user", "id": item["created_by"]},
+                "created_on": item["created_on"],
+                "last_event_on": item["last_event_on"],
+                "revision": item["revision"],
+                "initial_revision": {"revision": 0, "created_on": item["created_on"]},
+                "current_revision": {
+                    "revision": item["revision"],
+                    "created_on": item["last_edit_on"],  # moves on field edits only
+                },
+                "fields": [
+                    {**views.field_definition(f), "values": copy.deepcopy(values[f["field_id"]])}
+                    for f in app["fields"]
+                    if values.get(f["field_id"])
+                ],
+                "files": self.files.on_item(item_id),
+                "tags": list(item.get("tags", [])),
+                "comments": [],
+                "rights": ["view", "update", "delete"],
+            }
+
+    def filter(self, app_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Podio's filter call: field filters, created_on/last_edit_on ranges read as
+        `self.reading` says, sort_by/sort_desc, limit (up to 500) and offset; full items.
+        Items that share a sort value come in a random order on each call, since Podio
+        documents no tie-breaker."""
+        app = get(self.directory.apps, app_id, "App")
+        limit = _bounded(body.get("limit", 30), "limit", 1, 500)
+        offset = _bounded(body.get("offset", 0), "offset", 0, 10**9)
+        filters = dict(body.get("filters") or {})
+        if not isinstance(body.get("filters") or {}, dict):
+            raise ApiError(400, "invalid_value", "filters must be an object")
+        ranges = {key: self._range(filters.pop(key)) for key in RANGE_KEYS if key in filters}
+        sort_by = body.get("sort_by")
+        sort_key = self._sort_key(app, sort_by)
+        with self.lock:
+            items = [i for i in self.stored.values() if i["app_id"] == app_id]
+            matched = [
+                i
+                for i in items
+                if _matches(app, i, filters)
+                and all(
+                    low(_epoch(i[k])) and high(_epoch(i[k])) for k, (low, high) in ranges.items()
+                )
+            ]
+            if sort_key is not None:
+                self.ties.shuffle(matched)  # no tie-breaker: ties in no particular order
+                matched.sort(key=sort_key, reverse=bool(body.get("sort_desc")))
+            return {
+                "total": len(items),
+                "filtered": len(matched),
+                "items": [self.view(i["item_id"]) for i in matched[offset : offset + limit]],
+            }
+
+    @staticmethod
+    def _sort_key(app: dict[str, Any], sort_by: object) -> Any:
+        """A sort key for an item property, `title`, or a field (by id or external id);
+        items without a value for the field come first."""
+        if sort_by is None:
+            return None
+        if sort_by in SORT_KEYS:
+            name = str(sort_by)
+            return lambda i: i[name]
+        for definition in app["fields"]:
+            if sort_by in (
+                definition["external_id"],
+                definition["field_id"],
+                str(definition["field_id"]),
+            ):
+                return _field_sort(definition)
+        raise ApiError(400, "invalid_value", f"Invalid sort_by {sort_by!r}")
+
+    def _range(self, value: object) -> tuple[Any, Any]:
+        """Bound checks for a {from, to} range on a timestamp, as the reading reads it."""
+        if not isinstance(value, dict) or not set(value) <= {"from", "to"}:
+            raise ApiError(400, "invalid_value", "a date range must be an object with from/to")
+        shift = self.reading.utc_offset_hours * 3600  # the value is read as local time there
+        bounds = {k: _epoch(str(v)) - shift for k, v in value.items()}
+        inclusive = self.reading.inclusive
+        low = bounds.get("from")
+        high = bounds.get("to")
+
+        def above(t: float) -> bool:
+            return low is None or (t >= low if inclusive else t > low)
+
+        def below(t: float) -> bool:
+            return high is None or (t <= high if inclusive else t < high)
+
+        return above, below
+
+    def add(self, app_id: int, fields: list[dict[str, Any]], created_by: int = 1001) -> list[int]:
+        """Create many items at once at the clock's time (for tests and benchmarks); their
+        item ids."""
+        app = get(self.directory.apps, app_id, "App")
+        with self.lock:
+            ids = []
+            for one in fields:
+                item_id = self._next_id
+                self._next_id += 1
+                body = {"fields": one, "created_by": created_by}
+                self._store(app, item_id, body, field_values(app, one, self), self.clock.now())
+                self.changes.notify(Change("item.create", app_id, item_id))
+                ids.append(item_id)
+            return ids
+
+    # ---- what field values point at (fields.References) ---------------------------------
+
+    def item_reference(self, item_id: int) -> dict[str, Any] | None:
+        item = self.stored.get(item_id)
+        if item is None:
+            return None
+        app = self.directory.apps[item["app_id"]]
+        return {
+            "item_id": item_id,
+            "title": item["title"],
+            "app": {"app_id": app["app_id"], "name": app["name"]},
+        }
+
+    def profile(self, profile_id: int) -> dict[str, Any] | None:
+        for user in self.directory.users.values():
+            if user["profile_id"] == profile_id:
+                return {
+                    "profile_id": profile_id,
+                    "user_id": user["user_id"],
+                    "name": user["name"],
+                    "mail": [user["mail"]],
+                    "type": "user",
+                }
+        return None
+
+    def member(self, user_id: int) -> dict[str, Any] | None:
+        user = self.directory.users.get(user_id)
+        return None if user is None else {"user_id": user_id, "name": user["name"]}
+
+    def file(self, file_id: int) -> dict[str, Any] | None:
+        return self.files.find(file_id)
+
+    def embed(self, embed_id: int) -> dict[str, Any] | None:
+        return self.embeds.get(embed_id)
+
+    def create_embed(self, url: object) -> dict[str, Any]:
+        """POST /embed/: a link, for an embed field."""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ApiError(400, "invalid_value", f"Invalid url {url!r}")
+        with self.lock:
+            embed_id = 9001 + len(self.embeds)
+            embed = {
+                "embed_id": embed_id,
+                "original_url": url,
+                "resolved_url": url,
+                "title": url,
+                "type": "link",
+            }
+            self.embeds[embed_id] = embed
+            return embed
+
+    def comment(self, item_id: int) -> dict[str, Any]:
+        """A comment moves last_event_on, not the last edit."""
+        with self.lock:
+            self.view(item_id)
+            item = self.stored[item_id]
+            item["last_event_on"] = timestamp(self.clock.now())
+            comment_id = int(self.clock.now() * 1000) % 10**9
+            self.changes.notify(
+                Change("comment.create", item["app_id"], item_id, {"comment_id": comment_id})
+            )
+            return {"comment_id": comment_id}
+
+    # ---- writes ------------------------------------------------------------------------
+
+    def create(self, app_id: int, body: dict[str, Any], grant: Grant) -> dict[str, Any]:
+        app = get(self.directory.apps, app_id, "App")
+        values = field_values(app, _fields(body), self)
+        _tags(body)
+        missing = [
+            f["label"] for f in app["fields"] if f.get("required") and not values.get(f["field_id"])
+        ]
+        if missing:
+            raise ApiError(400, "invalid_value", f"Required field(s) missing: {', '.join(missing)}")
+        created_by = grant.ref_id if grant.ref_type == "user" else 0
+        with self.lock:
+            item_id = self._next_id
+            self._next_id += 1
+            item = self._store(
+                app, item_id, {**body, "created_by": created_by}, values, self.clock.now()
+            )
+            self.changes.notify(Change("item.create", app_id, item_id))
+            return {"item_id": item_id, "title": item["title"], "app_item_id": item["app_item_id"]}
+
+    def update(self, item_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.view(item_id)  # 404 / 410 first
+            item = self.stored[item_id]
+            app = self.directory.apps[item["app_id"]]
+            values = field_values(app, _fields(body), self)
+            tags = _tags(body)
+            revision = body.get("revision")
+            if revision is not None and revision != item["revision"]:
+                raise ApiError(
+                    409, "conflict", "The item has been updated since the given revision"
+                )
+            item["values"].update(values)
+            _calculate(app, item)
+            if tags is not None:
+                item["tags"] = tags
+            item["title"] = _title(app, item["values"])
+            item["revision"] += 1
+            item["last_edit_on"] = item["last_event_on"] = timestamp(self.clock.now())
+            self.changes.notify(
+                Change("item.update", app["app_id"], item_id, {"revision": item["revision"]})
+            )
+            return {"revision": item["revision"], "title": item["title"]}
+
+    def delete(self, item_id: int) -> None:
+        with self.lock:
+            self.view(item_id)
+            item = self.stored.pop(item_id)
+            self.deleted.add(item_id)
+            external_id = {"external_id": item.get("external_id")}
+            self.changes.notify(Change("item.delete", item["app_id"], item_id, external_id))
+
+    def _store(
+        self,
+        app: dict[str, Any],
+        item_id: int,
+        body: dict[str, Any],
+        values: dict[int, list[Any]],
+        now: float,
+    ) -> dict[str, Any]:
+        app_id = app["app_id"]
+        item = {
+            "item_id": item_id,
+            "app_id": app_id,
+            "app_item_id": 1 + sum(1 for i in self.stored.values() if i["app_id"] == app_id),
+            "external_id": body.get("external_id"),
+            "created_by": body.get("created_by", 0),
+            "created_on": timestamp(now),
+            "last_edit_on": timestamp(now),
+            "last_event_on": timestamp(now),
+            "revision": 0,
+            "tags": _tags(body) or [],
+            "values": values,
+            "title": _title(app, values),
+        }
+        self.stored[item_id] = item
+        _calculate(app, item)
+        return item
+
+
+def _epoch(text: str) -> float:
+    """Podio's "YYYY-MM-DD HH:MM:SS" (UTC) as seconds since the epoch; a zone suffix is
+    ignored, as the reading's offset decides."""
+    try:
+        parsed = time.strptime(text.strip()[:19], "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        try:
+            parsed = time.strptime(text.strip()[:10], "%Y-%m-%d")
+        except ValueError:
+            raise ApiError(400, "invalid_value", f"Invalid date {text!r}") from None
+    return float(calendar.timegm(parsed))
+
+
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields = body.get("fields", {})
+    if not isinstance(fields, dict):
+        raise ApiError(400, "invalid_value", "fields must be an object")
+    return fields
+
+
+def _tags(body: dict[str, Any]) -> list[str] | None:
+    if "tags" not in body:
+        return None
+    tags = body["tags"]
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise ApiError(400, "invalid_value", "tags must be a list of strings")
+    return list(tags)
+
+
+def _field_sort(definition: dict[str, Any]) -> Any:
+    def by_field(item: dict[str, Any]) -> tuple[bool, Any]:
+        found = item["values"].get(definition["field_id"]) or []
+        value = plain(definition, found[0]) if found else None
+        return (value is not None, value if value is not None else 0)
+
+    return by_field
+
+
+def _calculate(app: dict[str, Any], item: dict[str, Any]) -> None:
+    """A calculation field that doubles another number field (the one formula emulated)."""
+    for definition in app["fields"]:
+        source = definition.get("doubles")
+        if definition["type"] != "calculation" or not source:
+            continue
+        base = next(f for f in app["fields"] if f["external_id"] == source)
+        found = item["values"].get(base["field_id"]) or []
+        doubled = [{"value": f"{float(found[0]['value']) * 2:.4f}"}] if found else []
+        item["values"][definition["field_id"]] = doubled
+
+
+def _title(app: dict[str, Any], values: dict[int, list[Any]]) -> str:
+    for definition in app["fields"]:
+        if definition["type"] == "text" and values.get(definition["field_id"]):
+            return str(values[definition["field_id"]][0]["value"])
+    return str(app["item_name"])
+
+
+def _matches(app: dict[str, Any], item: dict[str, Any], filters: dict[str, Any]) -> bool:
+    """Field filters: a list of option, item or profile ids, or a {from, to} range for
+    numbers, money, progress, duration and dates; `external_id` matches the item's."""
+    by_key = {str(f["field_id"]): f for f in app["fields"]} | {
+        f["external_id"]: f for f in app["fields"]
+    }
+    for key, wanted in filters.items():
+        if key == "external_id":
+            allowed = wanted if isinstance(wanted, list) else [wanted]
+            if item.get("external_id") not in allowed:
+                return False
+            continue
+        definition = by_key.get(str(key))
+        if definition is None:
+            raise ApiError(400, "invalid_value", f"Unknown filter key {key!r}")
+        found = [plain(definition, v) for v in item["values"].get(definition["field_id"], [])]
+        if isinstance(wanted, dict):
+            low, high = wanted.get("from"), wanted.get("to")
+            if definition["type"] == "date":
+                low, high = (_day_start(low), _day_end(high))
+            if not any((low is None or v >= low) and (high is None or v <= high) for v in found):
+                return False
+        elif not any(w in found for w in (wanted if isinstance(wanted, list) else [wanted])):
+            return False
+    return True
+
+
+def _day_start(value: object) -> object:
+    return f"{value} 00:00:00" if isinstance(value, str) and len(value) == 10 else value
+
+
+def _day_end(value: object) -> object:
+    return f"{value} 23:59:59" if isinstance(value, str) and len(value) == 10 else value
+
+
+def _bounded(value: object, name: str, lowest: int, highest: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+        raise ApiError(
+            400, "invalid_value", f"{name} must be an integer from {lowest} to {highest}"
+        )
+    return value
