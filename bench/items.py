@@ -14,7 +14,7 @@ from typing import Any
 from podio_component.actions import create_item, find_items, make_raw_request
 from podio_component.contract import events
 from podio_component.emulator import Emulator
-from podio_component.items.apps import forget_apps
+from podio_component.items.app_fields import forget_app_fields
 from podio_component.settings import reload_environment
 
 # The emulator with Podio's hourly budget lifted: a benchmark makes thousands of calls.
@@ -50,7 +50,7 @@ def bench_items(quick: bool) -> dict[str, Any]:
     try:
         os.environ.update({k: v for k, v in env.items() if k != "token"})
         reload_environment()
-        forget_apps()
+        forget_app_fields()
         cfg = {"oauth": {"access_token": env["token"]}, "retries": "0", "app": "40"}
         fields = {"title": "Bench", "count": 3, "stage": 2}
         raw = {"method": "POST", "url": "/item/app/40/", "data": {"fields": fields}}
@@ -85,7 +85,7 @@ def _find_calls() -> tuple[int, int]:
     with Emulator() as emulator:
         os.environ.update(emulator.environment())
         reload_environment()
-        forget_apps()
+        forget_app_fields()
         emulator.world.items.add(40, [{"title": f"n{n}"} for n in range(1200)])
         token = emulator.issue_token()["access_token"]
         cfg = {"oauth": {"access_token": token}, "app": "40", "maxItems": "1000"}

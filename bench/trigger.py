@@ -10,7 +10,7 @@ from typing import Any
 from podio_component.contract import events
 from podio_component.emulator import Emulator
 from podio_component.emulator.podio.model import FilterReading
-from podio_component.items.feed import epoch, podio_time
+from podio_component.podio.time import epoch, podio_time
 from podio_component.settings import reload_environment
 from podio_component.triggers.new_and_updated_items import process
 

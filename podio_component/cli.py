@@ -183,9 +183,9 @@ def _timeout_arg(text: str) -> float:
 
 def _describe(args: argparse.Namespace) -> int:
     if args.app is not None:  # an app's fields, as the item actions' form shows them
-        from podio_component.items.step import meta_model
+        from podio_component.forms.meta_model import item_meta_model
 
-        model = meta_model({**_cfg(args), "app": args.app}, {"external_id": False})
+        model = item_meta_model({**_cfg(args), "app": args.app}, {"external_id": False})
         print(json.dumps(model, indent=2, ensure_ascii=False))
         return 0
     component = descriptor.load()

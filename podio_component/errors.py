@@ -17,6 +17,7 @@ class PodioComponentError(Exception):
     """
 
     retry_later = False
+    may_have_acted = False  # a failed Podio request that Podio may have carried out
 
     def __init__(self, message: str) -> None:
         super().__init__(redact(message))
@@ -71,15 +72,25 @@ def readable_seconds(seconds: float) -> str:
 
 
 class PodioRequestError(PodioComponentError):
-    """A Podio request failed after all the attempts it was allowed."""
+    """A Podio request failed after all the attempts it was allowed. `may_have_acted` is the
+    retry policy's verdict: Podio may have carried it out all the same (a 5xx, or sent and
+    no answer)."""
 
     def __init__(
-        self, method: str, path: str, attempts: int, detail: str, *, retry_later: bool = False
+        self,
+        method: str,
+        path: str,
+        attempts: int,
+        detail: str,
+        *,
+        retry_later: bool = False,
+        may_have_acted: bool = False,
     ) -> None:
         self.method = method
         self.path = path
         self.attempts = attempts
         self.retry_later = retry_later
+        self.may_have_acted = may_have_acted
         plural = "attempt" if attempts == 1 else "attempts"
         super().__init__(f"{method} {path} failed after {attempts} {plural}: {detail}")
 
@@ -100,6 +111,7 @@ class PodioHTTPError(PodioRequestError):
         retry_after: float | None = None,
         note: str = "",
         retry_later: bool = False,
+        may_have_acted: bool = False,
     ) -> None:
         self.status = status
         self.error = error
@@ -116,7 +128,14 @@ class PodioHTTPError(PodioRequestError):
         detail = ", ".join(parts)
         if retry_after is not None:
             detail = f"rate limited, retry after {readable_seconds(retry_after)} ({detail})"
-        super().__init__(method, path, attempts, detail + note, retry_later=retry_later)
+        super().__init__(
+            method,
+            path,
+            attempts,
+            detail + note,
+            retry_later=retry_later,
+            may_have_acted=may_have_acted,
+        )
 
 
 class PodioTransportError(PodioRequestError):

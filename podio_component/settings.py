@@ -134,6 +134,7 @@ class Environment(BaseModel):
     platform_username: str | None = Field(None, alias="ELASTICIO_API_USERNAME")
     platform_api_key: str | None = Field(None, alias="ELASTICIO_API_KEY", repr=False)
     workspace_id: str | None = Field(None, alias="ELASTICIO_WORKSPACE_ID")
+    flow_type: str | None = Field(None, alias="ELASTICIO_FLOW_TYPE")  # "debug": Retrieve Sample
 
     @field_validator("api_url", mode="before")
     @classmethod

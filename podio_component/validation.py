@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -50,6 +50,17 @@ def yes_no(value: object, field: str) -> bool:
         if word in _NO:
             return False
     raise InputError(field, 'expected true or false ("on"/"off" for a checkbox)', given=value)
+
+
+def choice(field: str, value: object, choices: Sequence[str], default: str) -> str:
+    """An optional select: blank or absent means the default; anything else must be one of
+    the choices, which the refusal names."""
+    given = given_text(value)
+    if given is None:
+        return default
+    if given not in choices:
+        raise InputError(field, f"expected one of {', '.join(choices)}", given=value)
+    return str(given)
 
 
 def given_text(value: object) -> object:

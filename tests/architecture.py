@@ -26,8 +26,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("local stand-ins", ("emulator",)),
     ("hosts", ("runtime", "signin")),
     ("actions and triggers", ("actions", "triggers", "verify_credentials.py", "events.py")),
-    ("items", ("items",)),
+    ("step forms", ("forms",)),
     ("credentials and the platform contract", ("credentials", "contract")),
+    ("Podio items", ("items",)),
     ("talking to Podio and to the platform", ("podio", "platform")),
     (
         "ground",

@@ -30,3 +30,9 @@ def test_actions_and_triggers_never_need_the_runtime_extra() -> None:
     for module, targets in imports().items():
         if room_of(module) in ("actions", "triggers", "platform"):
             assert not {room_of(t) for t in targets} & {"runtime", "emulator", "signin"}, module
+
+
+def test_items_speak_only_podio() -> None:
+    """items/ takes a Podio client, never a cfg or a message: it stands below credentials/,
+    contract/ and forms/, and imports none of them."""
+    assert not room_arrows()["items"] & {"credentials", "contract", "forms", "settings.py"}

@@ -8,33 +8,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from podio_component.contract.messages import new_message
-from podio_component.items.apps import apps as apps  # the `app` field's select model
-from podio_component.items.step import checked_write, meta_model, prepare
-from podio_component.items.writes import (
-    by_external_id,
-    checked_external_id,
-    create,
-    read_back,
-    the_one,
-    with_links,
-)
+from podio_component.forms.apps import apps as apps  # the `app` field's select model
+from podio_component.forms.item_input import item_input
+from podio_component.forms.meta_model import item_meta_model
+from podio_component.items.writes import checked_external_id, create_once
 
 ITEM_KEYS = {"external_id": False, "tags": False, "file_ids": False}
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    step = prepare(msg, cfg)
-    write = checked_write(step)  # every value checked before anything is sent
-    client, app_id = step.client, step.app_id
-    external_id = step.item.get("external_id")
-    if external_id is not None:
-        external_id = checked_external_id(external_id)
-        found = the_one(by_external_id(client, app_id, external_id), app_id, external_id)
-        if found is not None:  # made before (a redelivery, say): returned as it is
-            return new_message(read_back(client, int(found["item_id"]), created=False))
-    fields = {k: v for k, v in with_links(client, write).items() if v != []}
-    return new_message(create(client, app_id, fields, step.item, step.options))
+    given = item_input(msg, cfg)
+    write = given.checked_write()  # every value checked before anything is sent
+    if given.item.get("external_id") is not None:
+        checked_external_id(given.item["external_id"])
+    created = create_once(given.client, given.app_id, write, given.item, given.config.options)
+    return new_message(created)
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    return meta_model(cfg, ITEM_KEYS)
+    return item_meta_model(cfg, ITEM_KEYS)

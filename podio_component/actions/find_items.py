@@ -3,27 +3,22 @@ the values, paged under the hood (up to 500 a call), each emitted or one message
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from podio_component.contract import events
+from podio_component.contract.events import emit_each_or_page
 from podio_component.contract.messages import new_message
 from podio_component.credentials import connect
 from podio_component.errors import InputError, PodioComponentError
-from podio_component.items.apps import (
-    app_fields,
-    item_out_schema,
-    schema,
-)
-from podio_component.items.apps import (
-    apps as apps,  # the `app` field's select model
-)
-from podio_component.items.step import app_id_of
-from podio_component.items.values import ITEM_DATES, filter_values, item_values
-from podio_component.settings import whole_number
-from podio_component.validation import given_text, yes_no
+from podio_component.forms.apps import apps as apps  # the `app` field's select model
+from podio_component.forms.configs import FindItemsConfig
+from podio_component.forms.meta_model import find_meta_model
+from podio_component.items.api import PAGE_LIMIT, filter_items
+from podio_component.items.app_fields import using
+from podio_component.items.fields import UnknownName
+from podio_component.items.values import filter_values, record
+from podio_component.validation import parse
 
-PAGE = 500  # the most Podio's filter call returns at once
 SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title", "app_item_id")
 
 
@@ -33,40 +28,31 @@ def process(
     body = msg.get("body") if isinstance(msg, Mapping) else None
     if body is not None and not isinstance(body, Mapping):
         raise InputError("body", "expected an object of filters", body)
-    app_id = app_id_of(cfg)
-    given_max = given_text(cfg.get("maxItems"))
-    max_items = 100 if given_max is None else whole_number("maxItems", given_max, 1, 10_000)
-    sort_by = given_text(cfg.get("sort_by"))
-    sort_desc = yes_no(cfg.get("sort_desc"), "sort_desc")
-    per_page = (given_text(cfg.get("emitBehavior")) or "emitIndividually") == "emitPage"
-    allow_zero = yes_no(cfg.get("allowZeroResults"), "allowZeroResults")
+    config = parse(FindItemsConfig, cfg)
     client = connect(cfg)
-    fields = app_fields(client, app_id)
-    filters = filter_values(fields, {k: v for k, v in (body or {}).items() if v is not None})
-    if (
-        sort_by is not None
-        and sort_by not in SORT_KEYS
-        and sort_by not in {str(f.get("external_id")) for f in fields}
-    ):
-        raise InputError(
-            "sort_by", f"expected one of {', '.join(SORT_KEYS)} or a field's external ID", sort_by
-        )
+    wanted = {k: v for k, v in (body or {}).items() if v is not None}
+
+    def checked(fields: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        _check_sort_by(fields, config.sort_by)
+        return filter_values(fields, wanted)
+
+    filters = using(client, config.app, checked)
     emitted = 0
     try:
-        while emitted < max_items:
-            limit = min(PAGE, max_items - emitted)
-            request: dict[str, Any] = {"filters": filters, "limit": limit, "offset": emitted}
-            if sort_by is not None:
-                request.update(sort_by=sort_by, sort_desc=sort_desc)
-            found = client.request("POST", f"/item/app/{app_id}/filter/", body=request).json()
-            items = [{**i, "values": item_values(i)} for i in (found or {}).get("items") or []]
-            if items and per_page:
-                events.emit_data(new_message({"items": items}))
-            else:
-                for item in items:
-                    events.emit_data(new_message(item))
-            emitted += len(items)
-            if len(items) < limit:
+        while emitted < config.max_items:
+            limit = min(PAGE_LIMIT, config.max_items - emitted)
+            found = filter_items(
+                client,
+                config.app,
+                filters=filters,
+                sort_by=config.sort_by,
+                sort_desc=config.sort_desc,
+                limit=limit,
+                offset=emitted,
+            )
+            emit_each_or_page([record(i) for i in found.items], config.per_page)
+            emitted += len(found.items)
+            if len(found.items) < limit:
                 break
     except PodioComponentError as exc:
         if emitted:
@@ -75,21 +61,20 @@ def process(
             ) from None
         raise
     if emitted == 0:
-        if allow_zero:
+        if config.allow_zero_results:
             return new_message({})
-        raise PodioComponentError(f"no items in app {app_id} match the filters")
+        raise PodioComponentError(f"no items in app {config.app} match the filters")
     return None
 
 
+def _check_sort_by(fields: Sequence[Mapping[str, Any]], sort_by: str | None) -> None:
+    if sort_by is None or sort_by in SORT_KEYS:
+        return
+    if sort_by not in {str(f.get("external_id")) for f in fields}:
+        raise UnknownName(
+            "sort_by", f"expected one of {', '.join(SORT_KEYS)} or a field's external ID", sort_by
+        )
+
+
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    client = connect(cfg)
-    fields = app_fields(client, app_id_of(cfg))
-    filters = schema(fields, {}, writing=False)
-    for name in ITEM_DATES:
-        filters["properties"][name] = {
-            "type": "object",
-            "title": f"{name} from/to",
-            "required": False,
-            "properties": {"from": {"type": "string"}, "to": {"type": "string"}},
-        }
-    return {"in": filters, "out": item_out_schema(fields)}
+    return find_meta_model(cfg)

@@ -8,8 +8,10 @@ from typing import Any
 
 from podio_component.contract.messages import new_message
 from podio_component.errors import InputError
-from podio_component.items.apps import apps as apps  # the `app` field's select model
-from podio_component.items.step import checked_item_id, checked_write, meta_model, prepare
+from podio_component.forms.apps import apps as apps  # the `app` field's select model
+from podio_component.forms.item_input import checked_item_id, item_input
+from podio_component.forms.meta_model import item_meta_model
+from podio_component.items.app_fields import app_fields
 from podio_component.items.values import write_values
 from podio_component.items.writes import update, with_links
 from podio_component.settings import whole_number
@@ -24,22 +26,26 @@ ITEM_KEYS = {
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    step = prepare(msg, cfg)
-    item_id = checked_item_id(step.item.get("item_id"))
-    if step.item.get("revision") is not None:
-        whole_number("revision", step.item["revision"], 0, 2**63 - 1)
-    write = checked_write(step)
-    if not write.fields and not write.links and len(step.item) <= 1:
+    given = item_input(msg, cfg)
+    item_id = checked_item_id(given.item.get("item_id"))
+    if given.item.get("revision") is not None:
+        whole_number("revision", given.item["revision"], 0, 2**63 - 1)
+    write = given.checked_write()
+    if not write.fields and not write.links and len(given.item) <= 1:
         raise InputError("body", "expected at least one field value to change")
-    fields = with_links(step.client, write)
+    fields = with_links(given.client, write)
 
-    def holds_it(current: Mapping[str, Any]) -> bool:
+    def already_applied(current: Mapping[str, Any]) -> bool:
         """The item already holds exactly these values: this change was applied."""
-        now = {k: current["values"].get(k) for k in step.values}
-        return write_values(step.fields, now).fields == write.fields
+        now = {k: current["values"].get(k) for k in given.values}
+        app = app_fields(given.client, given.app_id)
+        return write_values(app, now).fields == write.fields
 
-    return new_message(update(step.client, item_id, fields, step.item, step.options, holds_it))
+    updated = update(
+        given.client, item_id, fields, given.item, given.config.options, already_applied
+    )
+    return new_message(updated)
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    return meta_model(cfg, ITEM_KEYS)
+    return item_meta_model(cfg, ITEM_KEYS)

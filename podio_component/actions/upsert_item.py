@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from podio_component.contract.messages import new_message
-from podio_component.items.apps import apps as apps  # the `app` field's select model
-from podio_component.items.step import checked_write, meta_model, prepare
+from podio_component.forms.apps import apps as apps  # the `app` field's select model
+from podio_component.forms.item_input import item_input
+from podio_component.forms.meta_model import item_meta_model
 from podio_component.items.writes import (
-    by_external_id,
     checked_external_id,
-    create,
-    the_one,
+    create_once,
+    find_by_external_id,
     update,
     with_links,
 )
@@ -22,19 +22,17 @@ ITEM_KEYS = {"external_id": True, "tags": False, "file_ids": False}
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    step = prepare(msg, cfg)
-    external_id = checked_external_id(step.item.get("external_id"))
-    write = checked_write(step)
-    client, app_id = step.client, step.app_id
-    found = the_one(by_external_id(client, app_id, external_id), app_id, external_id)
-    fields = with_links(client, write)
+    given = item_input(msg, cfg)
+    external_id = checked_external_id(given.item.get("external_id"))
+    write = given.checked_write()
+    client, app_id, options = given.client, given.app_id, given.config.options
+    found = find_by_external_id(client, app_id, external_id)
     if found is None:
-        fields = {k: v for k, v in fields.items() if v != []}
-        return new_message(create(client, app_id, fields, step.item, step.options))
-    item = {k: v for k, v in step.item.items() if k != "external_id"}
-    updated = update(client, int(found["item_id"]), fields, item, step.options)
+        return new_message(create_once(client, app_id, write, given.item, options, looked_up=True))
+    item = {k: v for k, v in given.item.items() if k != "external_id"}
+    updated = update(client, int(found["item_id"]), with_links(client, write), item, options)
     return new_message({**updated, "created": False})
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    return meta_model(cfg, ITEM_KEYS)
+    return item_meta_model(cfg, ITEM_KEYS)

@@ -17,12 +17,13 @@ raises, because a rotated token that is not persisted is lost for good.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from podio_component.context import bound, current
+from podio_component.contract.messages import new_message
 from podio_component.errors import PodioComponentError
 from podio_component.redaction import logger
 
@@ -48,6 +49,21 @@ def emit_data(message: Mapping[str, Any]) -> None:
             "would be lost"
         )
     sink.data({**message, "id": message.get("id") or str(uuid.uuid4())})
+
+
+EMIT_BEHAVIORS = ("emitIndividually", "emitPage")  # the steps' emitBehavior select
+
+
+def emit_each_or_page(bodies: Sequence[Mapping[str, Any]], per_page: bool) -> None:
+    """Emit each body as a message of its own, or (per_page) all of them as one message
+    `{"items": [...]}`; nothing for none."""
+    if not bodies:
+        return
+    if per_page:
+        emit_data(new_message({"items": list(bodies)}))
+        return
+    for body in bodies:
+        emit_data(new_message(body))
 
 
 @dataclass

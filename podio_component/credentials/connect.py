@@ -47,10 +47,11 @@ def connect(cfg: object, deadline: Deadline | None = None) -> PodioClient:
     if not isinstance(cfg, Mapping):
         raise InputError("cfg", "expected an object")
     deadline = deadline or Deadline(env.deadline, clock=host.clock)
-    credential = credential_for(cfg, env, host)
+    key, credential = credential_for(cfg, env, host)
     fields = {name: cfg[name] for name in RETRY_FIELDS if name in cfg}
     fields.update(credential.tokens.stored_fields(deadline, host))  # a secret's fields win
     return PodioClient(
+        key,
         credential.session,
         credential.tokens,
         credential.cooldown,
@@ -62,10 +63,12 @@ def connect(cfg: object, deadline: Deadline | None = None) -> PodioClient:
     )
 
 
-def credential_for(cfg: Mapping[str, Any], env: Environment, host: Context) -> Credential:
-    """The shared credential that cfg names."""
+def credential_for(
+    cfg: Mapping[str, Any], env: Environment, host: Context
+) -> tuple[CredentialKey, Credential]:
+    """The shared credential that cfg names, and the key it is kept under."""
     key, make_tokens = _token_source(cfg, env, host.on_platform)
-    return cached(
+    return key, cached(
         key, lambda: Credential(make_tokens(), new_session(env.api_url), Cooldown(host.clock))
     )
 

@@ -24,28 +24,19 @@ timestamp keep the result exact.
 
 from __future__ import annotations
 
-import calendar
-import email.utils
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from podio_component.items.api import filter_items
 from podio_component.podio.client import PodioClient
+from podio_component.podio.time import epoch, podio_time
 
 Event = Literal["created", "updated"]
 Reading = Literal["default", "exclusive", "wide"]
 WIDE_MARGIN = 14 * 3600 + 1  # a zone Podio might read the bounds in: up to 14 h either way
 MARGINS: dict[str, int] = {"default": 0, "exclusive": 1, "wide": WIDE_MARGIN}
-
-
-def epoch(text: str) -> int:
-    """Podio's UTC "YYYY-MM-DD HH:MM:SS" as whole seconds since the epoch."""
-    return calendar.timegm(time.strptime(text[:19], "%Y-%m-%d %H:%M:%S"))
-
-
-def podio_time(seconds: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+READINGS = ("default", "exclusive", "wide", "unknown")  # unknown: not measured yet
 
 
 @dataclass(frozen=True)
@@ -65,6 +56,46 @@ class Cursor:
         return self.done or item_id <= self.after_id
 
 
+def cursor_state(cursor: Cursor, reading: str) -> dict[str, Any]:
+    """The feed's part of a snapshot: where it stands and the reading it measured."""
+    return {
+        "since": podio_time(cursor.second),
+        "afterId": cursor.after_id,
+        "done": cursor.done,
+        "tieOffset": cursor.tie_offset,
+        "reading": reading,
+    }
+
+
+def read_cursor_state(state: Mapping[str, Any]) -> tuple[Cursor, str]:
+    """The cursor and reading that `cursor_state` wrote; ValueError when it is not that."""
+    try:
+        cursor = Cursor(
+            epoch(str(state["since"])),
+            _whole(state["afterId"]),
+            _flag(state["done"]),
+            _whole(state["tieOffset"]),
+        )
+        reading = str(state["reading"])
+    except (KeyError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    if reading not in READINGS:
+        raise ValueError(reading)
+    return cursor, reading
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(value)
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(value)
+    return value
+
+
 @dataclass
 class Page:
     """What one page of the feed emitted, and the cursor after it."""
@@ -82,9 +113,9 @@ class Feed:
         self.page_size = page_size
         self.use_reading("default")
 
-    def use_reading(self, reading: Reading) -> None:
+    def use_reading(self, reading: str) -> None:
         """Widen every range by what the reading needs (see MARGINS)."""
-        self.reading: Reading = reading
+        self.reading = cast(Reading, reading)
         self.margin = MARGINS[reading]
 
     # ---- what Podio says -------------------------------------------------------------
@@ -106,21 +137,24 @@ class Feed:
         between: tuple[int, int] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """One filter call: its items and Podio's clock (the Date header), in seconds."""
-        body: dict[str, Any] = {"sort_by": sort_by, "sort_desc": desc, "limit": limit}
-        if offset:
-            body["offset"] = offset
+        filters = None
         if between is not None:
             low, high = between
-            body["filters"] = {
+            filters = {
                 self.key: {
                     "from": podio_time(low - self.margin),
                     "to": podio_time(high + self.margin),
                 }
             }
-        response = self.client.request("POST", f"/item/app/{self.app_id}/filter/", body=body)
-        found = response.json()
-        items = found.get("items") if isinstance(found, dict) else None
-        return list(items or []), _date_header(response.header("date"))
+        return filter_items(
+            self.client,
+            self.app_id,
+            filters=filters,
+            sort_by=sort_by,
+            sort_desc=desc,
+            limit=limit,
+            offset=offset,
+        )
 
     def newest(self, count: int = 1) -> tuple[list[dict[str, Any]], int]:
         """The most recently created (or edited) items, and Podio's clock: no range is sent,
@@ -233,11 +267,3 @@ class Feed:
                 yield Page(fresh, Cursor(second, after, done=True), walked=count)
                 return
             yield Page(fresh, Cursor(second, after, tie_offset=offset))
-
-
-def _date_header(value: str | None) -> int:
-    """Podio's clock, from a response's Date header, in seconds."""
-    if not value:
-        return 0
-    parsed = email.utils.parsedate_to_datetime(value)
-    return int(parsed.timestamp())

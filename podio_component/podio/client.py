@@ -34,6 +34,7 @@ from podio_component.podio.retry_policy import (
     Answer,
     Attempts,
     CoolingDown,
+    RetryBudget,
     RetryPolicy,
     never_sent,
 )
@@ -121,12 +122,14 @@ class TokenSource(Protocol):
 
 
 class PodioClient:
-    """Podio as one message sees it: a credential's session and token source (shared in
-    the process), the message's retry policy, its deadline and its host context."""
+    """Podio as one message sees it: a credential (its name, which holds no secret, and its
+    session and token source, shared in the process), the message's retry policy, its
+    deadline and its host context."""
 
     __slots__ = (
         "api_url",
         "cooldown",
+        "credential",
         "deadline",
         "host",
         "policy",
@@ -137,6 +140,7 @@ class PodioClient:
 
     def __init__(
         self,
+        credential: tuple[str, ...],
         session: requests.Session,
         tokens: TokenSource,
         cooldown: Cooldown,
@@ -146,6 +150,7 @@ class PodioClient:
         deadline: Deadline,
         host: Context,
     ) -> None:
+        self.credential = credential  # names the credential in caches; holds no secret
         self.session = session
         self.tokens = tokens
         self.cooldown = cooldown
@@ -193,7 +198,12 @@ class PodioClient:
         raise response.error(
             self.policy.why_not_replayed(method, outcome) + note,
             retry_later=self.policy.retry_later(outcome),
+            may_have_acted=self.policy.may_have_acted(outcome),
         )
+
+    def budget(self) -> RetryBudget:
+        """This message's retry budget, for an operation retried as a whole."""
+        return self.policy.budget(self.deadline, self.host)
 
     def _failure(
         self, attempts: Attempts, outcome: BaseException, note: str
@@ -218,6 +228,7 @@ class PodioClient:
             + self.policy.why_not_replayed(method, outcome)
             + note,
             retry_later=self.policy.retry_later(outcome),
+            may_have_acted=self.policy.may_have_acted(outcome),
         )
 
     def _attempt(self, attempts: Attempts, outgoing: Outgoing) -> Answer:

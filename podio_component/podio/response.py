@@ -76,7 +76,9 @@ class PodioResponse(NamedTuple):
             return json.loads(self.content)  # also detects UTF-16/32 by the byte order
         return json.loads(self.content.decode(charset))
 
-    def error(self, note: str = "", *, retry_later: bool = False) -> PodioHTTPError:
+    def error(
+        self, note: str = "", *, retry_later: bool = False, may_have_acted: bool = False
+    ) -> PodioHTTPError:
         """The error this response stands for, with Podio's envelope fields."""
         envelope: Any = {}
         with suppress(ValueError, UnicodeDecodeError, RecursionError):
@@ -94,6 +96,7 @@ class PodioResponse(NamedTuple):
             retry_after=self.wait_hint,
             note=note,
             retry_later=retry_later,
+            may_have_acted=may_have_acted,
         )
 
 

@@ -172,15 +172,23 @@ class RetryPolicy(NamedTuple):
         return isinstance(outcome, CoolingDown) or never_sent(outcome)
 
     @staticmethod
-    def why_not_replayed(method: str, outcome: Outcome) -> str:
-        """The write-safety rule in words, when it is what stopped the retries."""
-        if method in IDEMPOTENT_METHODS:
-            return ""
+    def may_have_acted(outcome: Outcome) -> bool:
+        """Whether Podio may have carried out a request that failed: it answered with a 5xx,
+        or it was sent and no answer came. A 4xx, a rate limit or a request never sent left
+        nothing done."""
         if isinstance(outcome, Answer):
-            reached = outcome.status >= 500
-        else:
-            reached = isinstance(outcome, requests.RequestException) and not never_sent(outcome)
-        return f"; a {method} is not replayed once it may have reached Podio" if reached else ""
+            return outcome.status >= 500
+        return isinstance(outcome, requests.RequestException) and not never_sent(outcome)
+
+    def why_not_replayed(self, method: str, outcome: Outcome) -> str:
+        """The write-safety rule in words, when it is what stopped the retries."""
+        if method in IDEMPOTENT_METHODS or not self.may_have_acted(outcome):
+            return ""
+        return f"; a {method} is not replayed once it may have reached Podio"
+
+    def budget(self, deadline: Deadline, host: Context) -> RetryBudget:
+        """The budget of an operation retried as a whole (see RetryBudget)."""
+        return RetryBudget(self.retries, self.delay, deadline, host)
 
     # ---- driving the attempts ----------------------------------------------------------
 
@@ -221,3 +229,29 @@ class RetryPolicy(NamedTuple):
             retry,
             self.retries,
         )
+
+
+class RetryBudget:
+    """What an operation that is retried as a whole may spend: the retries left, the delay
+    between tries, and the message's deadline. A create that failed ambiguously spends it
+    to look again before it creates again (items.writes.create_once)."""
+
+    def __init__(self, retries: int, delay: float, deadline: Deadline, host: Context) -> None:
+        self.retries_left = retries
+        self.delay = delay
+        self.deadline = deadline
+        self.host = host
+
+    def next_wait(self) -> float:
+        """The delay, cut to leave a second of the deadline."""
+        return min(self.delay, max(0.0, self.deadline.remaining() - 1))
+
+    def pause(self, seconds: float) -> None:
+        self.host.pause(seconds, False)  # not abandoned: Podio may still be applying a write
+
+    def spend(self) -> bool:
+        """Take one retry; False when none is left."""
+        if self.retries_left == 0:
+            return False
+        self.retries_left -= 1
+        return True

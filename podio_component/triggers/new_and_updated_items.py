@@ -8,16 +8,10 @@ of Podio's filter that was measured, and what the snapshot is for (app, event, s
 from __future__ import annotations
 
 import json
-import os
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, Literal, cast
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any
 
 from podio_component.contract import events
-from podio_component.contract.messages import new_message
 from podio_component.credentials import connect
 from podio_component.errors import (
     CooldownError,
@@ -25,77 +19,26 @@ from podio_component.errors import (
     PodioComponentError,
     PodioHTTPError,
 )
-from podio_component.items.apps import apps as apps  # the `app` field's select model
-from podio_component.items.feed import Cursor, Feed, Page, Reading, epoch, podio_time
-from podio_component.items.values import item_values
+from podio_component.forms.apps import apps as apps  # the `app` field's select model
+from podio_component.forms.configs import TriggerConfig
+from podio_component.items.feed import Cursor, Feed, Page, cursor_state, read_cursor_state
+from podio_component.items.values import record
 from podio_component.redaction import logger
-from podio_component.settings import whole_number
-from podio_component.validation import given_text, parse
+from podio_component.settings import environment
+from podio_component.validation import parse
 
 log = logger(__name__)
 
 SNAPSHOT_VERSION = 1
 SAMPLE_SIZE = 10  # a Retrieve Sample run, as the platform's own triggers do
 RATE_LIMITED = (420, 429)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class TriggerConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    app: int
-    event: Literal["created", "updated"] = "updated"
-    start_time: int | None = Field(None, alias="startTime")  # seconds since the epoch, UTC
-    page_size: int = Field(100, alias="pageSize")
-    emit_behavior: Literal["emitIndividually", "emitPage"] = Field(
-        "emitIndividually", alias="emitBehavior"
-    )
-
-    @field_validator("app", mode="before")
-    @classmethod
-    def _app(cls, value: object) -> int:
-        return whole_number("app", given_text(value), 1, 2**63 - 1)
-
-    @field_validator("event", "emit_behavior", mode="before")
-    @classmethod
-    def _choice(cls, value: object) -> object:
-        return given_text(value) or None
-
-    @field_validator("page_size", mode="before")
-    @classmethod
-    def _page_size(cls, value: object) -> int:
-        given = given_text(value)
-        return 100 if given is None else whole_number("pageSize", given, 1, 500)
-
-    @field_validator("start_time", mode="before")
-    @classmethod
-    def _start_time(cls, value: object) -> int | None:
-        given = given_text(value)
-        return None if given is None else start_second(given)
-
-
-def start_second(value: object) -> int:
-    """startTime: a UTC date (YYYY-MM-DD) or an ISO date-time; seconds since the epoch."""
-    expected = "expected a UTC date YYYY-MM-DD or a date-time such as 2026-12-01T09:30:00Z"
-    if not isinstance(value, str):
-        raise InputError("startTime", expected, value)
-    text = value.strip()
-    try:
-        if _DATE.fullmatch(text):
-            return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError("startTime", expected, value) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> None:
     """One poll: emit what changed since the snapshot, a snapshot after each page."""
-    config = parse(TriggerConfig, {k: v for k, v in cfg.items() if v is not None})
+    config = parse(TriggerConfig, cfg)
     feed = Feed(connect(cfg), config.app, config.event, config.page_size)
-    if os.environ.get("ELASTICIO_FLOW_TYPE") == "debug":
+    if environment().flow_type == "debug":
         _sample(feed, config)
         return
     state = _state(snapshot, config)
@@ -140,7 +83,7 @@ def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, str] | None) -
     if reading == "unknown":
         reading = feed.measure_reading(newest_second)
     else:
-        feed.use_reading(cast(Reading, reading))  # one of the three: checked in _state
+        feed.use_reading(reading)  # one of the three: checked in _state
     for page in feed.pages(cursor, upper):
         _emit(page, config)
         _snapshot(config, page.cursor, reading)
@@ -166,30 +109,12 @@ def _sample(feed: Feed, config: TriggerConfig) -> None:
 
 
 def _emit(page: Page, config: TriggerConfig) -> None:
-    items = [{**item, "values": item_values(item)} for item in page.items]
-    if not items:
-        return
-    if config.emit_behavior == "emitPage":
-        events.emit_data(new_message({"items": items}))
-        return
-    for item in items:
-        events.emit_data(new_message(item))
+    events.emit_each_or_page([record(item) for item in page.items], config.per_page)
 
 
 def _snapshot(config: TriggerConfig, cursor: Cursor, reading: str) -> None:
-    events.emit_snapshot(
-        {
-            "version": SNAPSHOT_VERSION,
-            "app": config.app,
-            "event": config.event,
-            "startTime": config.start_time,
-            "since": podio_time(cursor.second),
-            "afterId": cursor.after_id,
-            "done": cursor.done,
-            "tieOffset": cursor.tie_offset,
-            "reading": reading,
-        }
-    )
+    made_for = {"app": config.app, "event": config.event, "startTime": config.start_time}
+    events.emit_snapshot({"version": SNAPSHOT_VERSION, **made_for, **cursor_state(cursor, reading)})
 
 
 def _state(snapshot: object, config: TriggerConfig) -> tuple[Cursor, str] | None:
@@ -217,32 +142,11 @@ def _state(snapshot: object, config: TriggerConfig) -> tuple[Cursor, str] | None
         )
         return None
     try:
-        cursor = Cursor(
-            epoch(str(snapshot["since"])),
-            _whole(snapshot["afterId"]),
-            _flag(snapshot["done"]),
-            _whole(snapshot["tieOffset"]),
-        )
-        reading = str(snapshot["reading"])
-        if reading not in ("default", "exclusive", "wide", "unknown"):
-            raise ValueError(reading)
-    except (KeyError, ValueError, TypeError):
+        return read_cursor_state(snapshot)
+    except ValueError:
         raise InputError(
             "snapshot",
             "expected since (YYYY-MM-DD HH:MM:SS), afterId and tieOffset (whole numbers), "
             "done (true or false) and reading; reset the step's snapshot to start afresh",
             json.dumps(dict(snapshot))[:200],
         ) from None
-    return cursor, reading
-
-
-def _whole(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise TypeError(value)
-    return value
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(value)
-    return value

@@ -17,7 +17,8 @@ from podio_component.actions import create_item, find_items, update_item, upsert
 from podio_component.contract import events
 from podio_component.emulator import Emulator, Fault
 from podio_component.errors import InputError, PodioComponentError
-from podio_component.items.apps import forget_apps
+from podio_component.forms.apps import forget_app_lists
+from podio_component.items.app_fields import forget_app_fields
 from tests.helpers import ROOT, cfg_for, run
 
 CREATE = ("POST", "/item/app/40/")
@@ -26,9 +27,11 @@ LOOKUP = ("POST", "/item/app/40/filter/")
 
 @pytest.fixture(autouse=True)
 def fresh_schemas() -> Iterator[None]:
-    forget_apps()  # each test's emulator is new
+    forget_app_fields()  # each test's emulator is new
+    forget_app_lists()
     yield
-    forget_apps()
+    forget_app_fields()
+    forget_app_lists()
 
 
 ITEM_STEP = {"app": "40", "retries": "2", "retriesDelay": "10"}  # fast retries
@@ -263,7 +266,8 @@ def test_find_failing_part_way_says_how_many_were_emitted(emulator: Emulator) ->
 
 
 def test_get_meta_model_shows_the_apps_fields_as_the_form(emulator: Emulator) -> None:
-    model = create_item.getMetaModel(cfg_for(emulator, **ITEM_STEP))
+    cfg = cfg_for(emulator, **ITEM_STEP)
+    model = create_item.getMetaModel(cfg)
     fields_in = model["in"]["properties"]
     assert fields_in["title"] == {"type": "string", "title": "Title", "required": True}
     assert fields_in["stage"]["enum"] == ["Lead", "Negotiation", "Won"]
@@ -272,8 +276,8 @@ def test_get_meta_model_shows_the_apps_fields_as_the_form(emulator: Emulator) ->
     assert "score" in model["out"]["properties"]["values"]["properties"]
     assert {"external_id", "tags", "file_ids"} <= set(fields_in)
     lookups = emulator.log.count("GET", "/app/40")
-    upsert_item.getMetaModel(cfg_for(emulator, **ITEM_STEP))
-    assert emulator.log.count("GET", "/app/40") == lookups  # once per process per app
+    upsert_item.getMetaModel(cfg)
+    assert emulator.log.count("GET", "/app/40") == lookups  # once per credential and app
 
 
 def test_a_released_hold_answers_after_the_write(emulator: Emulator) -> None:
@@ -312,3 +316,20 @@ def test_describe_app_prints_the_form_for_a_laptop_user(emulator: Emulator) -> N
     assert done.returncode == 0, done.stderr
     model = json.loads(done.stdout)
     assert model["in"]["properties"]["stage"]["enum"] == ["Lead", "Negotiation", "Won"]
+
+
+@pytest.mark.parametrize("blank", ["", "  ", None])
+def test_find_with_a_blank_emit_behavior_emits_each_item(emulator: Emulator, blank: Any) -> None:
+    cfg = cfg_for(emulator, **ITEM_STEP, maxItems="2", emitBehavior=blank)
+    emulator.world.items.add(40, [{"title": "a"}, {"title": "b"}])
+    data, _ = find(cfg, {})
+    assert len(data) == 2 and "items" not in data[0]["body"]
+
+
+def test_find_with_an_unknown_emit_behavior_is_refused_naming_the_choices(
+    emulator: Emulator,
+) -> None:
+    cfg = cfg_for(emulator, **ITEM_STEP, emitBehavior="emitAll")
+    with pytest.raises(InputError, match=r"emitBehavior.*emitIndividually, emitPage"):
+        find(cfg, {})
+    assert emulator.log.count(*LOOKUP) == 0

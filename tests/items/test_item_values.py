@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from podio_component.items.values import item_values, number
+from podio_component.items.fields import number
+from podio_component.items.values import item_values
 
 USER = {"profile_id": 2001, "user_id": 1001, "name": "Ada Lovelace", "type": "user"}
 EMBED = {"embed_id": 9, "original_url": "https://example.com/a", "resolved_url": "https://x"}

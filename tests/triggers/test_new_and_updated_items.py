@@ -281,9 +281,9 @@ def test_a_snapshot_for_another_app_starts_afresh_and_a_malformed_one_is_an_erro
 
 
 def test_retrieve_sample_gives_at_most_ten_and_no_snapshot(
-    frozen_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    frozen_emulator: Emulator, setenv: SetEnv
 ) -> None:
-    monkeypatch.setenv("ELASTICIO_FLOW_TYPE", "debug")
+    setenv("ELASTICIO_FLOW_TYPE", "debug")  # read with the component's environment
     add(frozen_emulator, 15)
     data, snapshot = poll(trigger, cfg_for(frozen_emulator, app="30"), None)
     assert len(data) == 10 and snapshot is None
@@ -352,3 +352,38 @@ def test_run_with_snapshot_file_is_an_exact_local_feed(
     later(frozen_emulator)
     assert ids(run()) == added
     assert run() == []
+
+
+@pytest.mark.parametrize("blank", ["", " ", None])
+def test_blank_selects_take_their_defaults(frozen_emulator: Emulator, blank: Any) -> None:
+    cfg = cfg_for(frozen_emulator, app="30", event=blank, emitBehavior=blank, pageSize=blank)
+    snapshot = started(frozen_emulator, cfg)
+    assert snapshot["event"] == "updated"
+    later(frozen_emulator)
+    add(frozen_emulator, 2)
+    later(frozen_emulator)
+    data, _ = poll(trigger, cfg, snapshot)
+    assert len(data) == 2 and "items" not in data[0]["body"]  # emitted individually
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "choices"),
+    [("event", "deleted", "created, updated"), ("emitBehavior", "all", "emitIndividually")],
+)
+def test_an_unknown_select_value_is_refused_naming_the_choices(
+    frozen_emulator: Emulator, field: str, value: str, choices: str
+) -> None:
+    with pytest.raises(
+        InputError, match=f"Invalid {field}: got '{value}'; expected one of {choices}"
+    ):
+        poll(trigger, cfg_for(frozen_emulator, app="30", **{field: value}), None)
+    assert frozen_emulator.log.count(*FILTER) == 0
+
+
+def test_the_snapshot_is_byte_for_byte_what_running_flows_hold(frozen_emulator: Emulator) -> None:
+    snapshot = started(frozen_emulator, cfg_for(frozen_emulator, app="30"))
+    keys = '"version": 1, "app": 30, "event": "updated", "startTime": null, "since": "'
+    assert json.dumps(snapshot).startswith("{" + keys)
+    assert json.dumps(snapshot).endswith(
+        '", "afterId": 0, "done": true, "tieOffset": 0, "reading": "unknown"}'
+    )

@@ -1,0 +1,141 @@
+"""Each step's cfg as a typed model, checked before anything is sent: blank optional fields
+take their defaults, and a select refuses a value it does not offer, naming the choices."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from podio_component.contract.events import EMIT_BEHAVIORS
+from podio_component.errors import InputError
+from podio_component.items.api import WriteOptions
+from podio_component.podio.time import moment
+from podio_component.settings import whole_number
+from podio_component.validation import choice, given_text, yes_no
+
+EVENTS = ("created", "updated")
+
+
+def app_id(value: object) -> int:
+    return whole_number("app", given_text(value), 1, 2**63 - 1)
+
+
+def emit_behavior(value: object) -> str:
+    return choice("emitBehavior", value, EMIT_BEHAVIORS, "emitIndividually")
+
+
+class _StepConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    app: int
+
+    @field_validator("app", mode="before")
+    @classmethod
+    def _app(cls, value: object) -> int:
+        return app_id(value)
+
+
+class ItemWriteConfig(_StepConfig):
+    """Create Item, Update Item, Upsert Item."""
+
+    hook: bool = True  # Podio calls the app's webhooks for the change (Podio's default)
+    silent: bool = False
+
+    @field_validator("hook", mode="before")
+    @classmethod
+    def _hook(cls, value: object) -> bool:
+        return True if value is None or value == "" else yes_no(value, "hook")
+
+    @field_validator("silent", mode="before")
+    @classmethod
+    def _silent(cls, value: object) -> bool:
+        return yes_no(value, "silent")
+
+    @property
+    def options(self) -> WriteOptions:
+        return WriteOptions(self.hook, self.silent)
+
+
+class FindItemsConfig(_StepConfig):
+    max_items: int = Field(100, alias="maxItems")
+    sort_by: str | None = None
+    sort_desc: bool = False
+    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
+    allow_zero_results: bool = Field(False, alias="allowZeroResults")
+
+    @field_validator("max_items", mode="before")
+    @classmethod
+    def _max_items(cls, value: object) -> int:
+        given = given_text(value)
+        return 100 if given is None else whole_number("maxItems", given, 1, 10_000)
+
+    @field_validator("sort_by", mode="before")
+    @classmethod
+    def _sort_by(cls, value: object) -> object:
+        return given_text(value)
+
+    @field_validator("sort_desc", mode="before")
+    @classmethod
+    def _sort_desc(cls, value: object) -> bool:
+        return yes_no(value, "sort_desc")
+
+    @field_validator("allow_zero_results", mode="before")
+    @classmethod
+    def _allow_zero_results(cls, value: object) -> bool:
+        return yes_no(value, "allowZeroResults")
+
+    @field_validator("emit_behavior", mode="before")
+    @classmethod
+    def _emit_behavior(cls, value: object) -> str:
+        return emit_behavior(value)
+
+    @property
+    def per_page(self) -> bool:
+        return self.emit_behavior == "emitPage"
+
+
+class TriggerConfig(_StepConfig):
+    """New and Updated Items."""
+
+    event: Literal["created", "updated"] = "updated"
+    start_time: int | None = Field(None, alias="startTime")  # seconds since the epoch, UTC
+    page_size: int = Field(100, alias="pageSize")
+    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def _event(cls, value: object) -> str:
+        return choice("event", value, EVENTS, "updated")
+
+    @field_validator("emit_behavior", mode="before")
+    @classmethod
+    def _emit_behavior(cls, value: object) -> str:
+        return emit_behavior(value)
+
+    @field_validator("page_size", mode="before")
+    @classmethod
+    def _page_size(cls, value: object) -> int:
+        given = given_text(value)
+        return 100 if given is None else whole_number("pageSize", given, 1, 500)
+
+    @field_validator("start_time", mode="before")
+    @classmethod
+    def _start_time(cls, value: object) -> int | None:
+        given = given_text(value)
+        return None if given is None else start_second(given)
+
+    @property
+    def per_page(self) -> bool:
+        return self.emit_behavior == "emitPage"
+
+
+def start_second(value: object) -> int:
+    """startTime: a UTC date (YYYY-MM-DD) or an ISO date-time; seconds since the epoch."""
+    expected = "expected a UTC date YYYY-MM-DD or a date-time such as 2026-12-01T09:30:00Z"
+    if not isinstance(value, str):
+        raise InputError("startTime", expected, value)
+    try:
+        return int(moment(value.strip()).timestamp())
+    except ValueError:
+        raise InputError("startTime", expected, value) from None
