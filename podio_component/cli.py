@@ -19,6 +19,7 @@ from podio_component.contract import descriptor
 from podio_component.contract.events import Collected, Collector
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.extras import require
+from podio_component.snapshot_file import SnapshotFile
 
 
 def _json_arg(text: str) -> Any:
@@ -91,7 +92,7 @@ class _PrintEmitted(Collector):
     """`run`: each emitted data message is one JSON line on stdout, as it is emitted; with
     --snapshot, each snapshot (updates merged in) is written to the file at once."""
 
-    def __init__(self, collected: Collected, snapshot_file: Path | None) -> None:
+    def __init__(self, collected: Collected, snapshot_file: SnapshotFile | None) -> None:
         super().__init__(collected)
         self._file = snapshot_file
 
@@ -107,11 +108,8 @@ class _PrintEmitted(Collector):
         self._save()
 
     def _save(self) -> None:
-        if self._file is None:
-            return
-        temporary = self._file.with_name(f".{self._file.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(self._collected.snapshot), encoding="utf-8")
-        os.replace(temporary, self._file)  # atomic: the file holds one snapshot or the other
+        if self._file is not None:
+            self._file.write(self._collected.snapshot)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -122,27 +120,14 @@ def _run(args: argparse.Namespace) -> int:
         if function.get("type") != "polling":
             raise UsageError(f"run {args.action} needs --msg (a trigger's defaults to {{}})")
         msg = {}
-    snapshot = _snapshot_file(args.snapshot) if args.snapshot else None
-    sink = _PrintEmitted(Collected(), args.snapshot)
+    snapshot_file = SnapshotFile(args.snapshot) if args.snapshot else None  # checked first
+    snapshot = snapshot_file.read() if snapshot_file else None
+    sink = _PrintEmitted(Collected(), snapshot_file)
     with bound(replace(current(), events=sink)):
         output = module.process(msg, _cfg(args), snapshot)
     if output is not None:  # what process returns is emitted the same way
         print(json.dumps(output, ensure_ascii=False))
     return 0
-
-
-def _snapshot_file(path: Path) -> Any:
-    """The snapshot kept in FILE by an earlier run; absent means a first run."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise UsageError(f"cannot read --snapshot {path} ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise UsageError(f"--snapshot {path} does not hold JSON") from None
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -308,7 +293,8 @@ def parser() -> argparse.ArgumentParser:
         "--filter-reading",
         metavar="READING",
         help="how the filter call reads created_on/last_edit_on from/to: inclusive (default) "
-        "or exclusive, optionally with a zone offset in hours, e.g. 'exclusive,-5'",
+        "or exclusive, optionally with a zone offset in hours or on the user's clock, e.g. "
+        "'exclusive,-5' or 'inclusive,user'",
     )
     emulator.add_argument(
         "--seed-ties",

@@ -29,6 +29,7 @@ CORE = (
     "annotated-types",
     "typing-extensions",
     "typing-inspection",
+    "tzdata",
 )
 
 

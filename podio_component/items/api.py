@@ -40,7 +40,8 @@ def filter_items(
     sort_by: str | None = None,
     sort_desc: bool = False,
 ) -> Found:
-    """One call of `POST /item/app/{app_id}/filter/`."""
+    """One call of `POST /item/app/{app_id}/filter/`: a POST that changes nothing, so it is
+    retried as the read it is."""
     body: dict[str, Any] = {}
     if filters is not None:
         body["filters"] = dict(filters)
@@ -49,7 +50,7 @@ def filter_items(
     body["limit"] = limit
     if offset:
         body["offset"] = offset
-    response = client.request("POST", f"/item/app/{app_id}/filter/", body=body)
+    response = client.request("POST", f"/item/app/{app_id}/filter/", body=body, read=True)
     found = response.json()
     items = found.get("items") if isinstance(found, dict) else None
     return Found(list(items or []), date_header(response.header("date")))

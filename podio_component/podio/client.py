@@ -169,15 +169,17 @@ class PodioClient:
         params: Sequence[tuple[str, str]] = (),
         headers: Mapping[str, str] | None = None,
         accept: Collection[int] = (),
+        read: bool = False,
     ) -> PodioResponse:
         """Send one logical request. A non-2xx final status raises PodioHTTPError unless it
-        is in `accept` (EVERY_STATUS to get every answer back)."""
+        is in `accept` (EVERY_STATUS to get every answer back). `read` marks a POST that
+        changes nothing (Podio's filter): it is retried as a GET is."""
         data = encode_json_body(body)
         extra = dict(headers or {})
         if data is not None:
             extra["Content-Type"] = "application/json"
         outgoing = Outgoing(pin_url(self.api_url, path), data, params, extra)
-        attempts = Attempts(method, path, self.deadline)
+        attempts = Attempts(method, path, self.deadline, read)
         outcome = self.policy.run(lambda: self._attempt(attempts, outgoing), attempts, self.host)
         note = "; gave up waiting to retry: shutting down" if attempts.abandoned else ""
         note += _deadline_note(attempts)
@@ -196,7 +198,7 @@ class PodioClient:
             )
             return response
         raise response.error(
-            self.policy.why_not_replayed(method, outcome) + note,
+            self.policy.why_not_replayed(method, outcome, read=attempts.read) + note,
             retry_later=self.policy.retry_later(outcome),
             may_have_acted=self.policy.may_have_acted(outcome),
         )
@@ -225,7 +227,7 @@ class PodioClient:
             path,
             attempts.sent,
             _describe(outcome, attempts.deadline.setting)
-            + self.policy.why_not_replayed(method, outcome)
+            + self.policy.why_not_replayed(method, outcome, read=attempts.read)
             + note,
             retry_later=self.policy.retry_later(outcome),
             may_have_acted=self.policy.may_have_acted(outcome),

@@ -113,14 +113,16 @@ class Attempts:
         "deadline",
         "method",
         "path",
+        "read",
         "sent",
         "unanswered",
     )
 
-    def __init__(self, method: str, path: str, deadline: Deadline) -> None:
+    def __init__(self, method: str, path: str, deadline: Deadline, read: bool = False) -> None:
         self.method = method
         self.path = path
         self.deadline = deadline
+        self.read = read  # a POST that changes nothing (the filter): retried as a GET is
         self.sent = 0  # HTTP requests sent, a replay after a 401 included
         self.unanswered = False  # an attempt may have reached Podio but got no answer
         self.cut_by_deadline = False  # stopped: the next wait would pass the deadline
@@ -134,19 +136,21 @@ class RetryPolicy(NamedTuple):
 
     # ---- decisions ---------------------------------------------------------------------
 
-    def retryable(self, method: str, outcome: Outcome) -> bool:
+    def retryable(self, method: str, outcome: Outcome, *, read: bool = False) -> bool:
         """Retry rate limits (Podio did not act) unless the wait is too long; 5xx and
-        network errors only for idempotent methods; a POST only if it was never sent."""
+        network errors only for idempotent methods and reads (a POST that changes nothing,
+        such as the filter); any other POST only if it was never sent."""
+        safe = read or method in IDEMPOTENT_METHODS
         if isinstance(outcome, Answer):
             if outcome.status in RATE_LIMIT_STATUSES:
                 return outcome.wait_hint is None or outcome.wait_hint <= self.max_wait
-            return outcome.status >= 500 and method in IDEMPOTENT_METHODS
+            return outcome.status >= 500 and safe
         if isinstance(outcome, CoolingDown):
             return outcome.remaining <= self.max_wait
         if isinstance(outcome, requests.exceptions.InvalidURL | requests.exceptions.InvalidHeader):
             return False
         if isinstance(outcome, requests.RequestException):
-            return method in IDEMPOTENT_METHODS or never_sent(outcome)
+            return safe or never_sent(outcome)
         return False  # our own errors (a refused refresh, a bug) are never retried
 
     def wait(self, outcome: Outcome) -> float:
@@ -180,9 +184,9 @@ class RetryPolicy(NamedTuple):
             return outcome.status >= 500
         return isinstance(outcome, requests.RequestException) and not never_sent(outcome)
 
-    def why_not_replayed(self, method: str, outcome: Outcome) -> str:
+    def why_not_replayed(self, method: str, outcome: Outcome, *, read: bool = False) -> str:
         """The write-safety rule in words, when it is what stopped the retries."""
-        if method in IDEMPOTENT_METHODS or not self.may_have_acted(outcome):
+        if read or method in IDEMPOTENT_METHODS or not self.may_have_acted(outcome):
             return ""
         return f"; a {method} is not replayed once it may have reached Podio"
 
@@ -204,7 +208,9 @@ class RetryPolicy(NamedTuple):
                 outcome = exc
             if isinstance(outcome, requests.RequestException) and not never_sent(outcome):
                 attempts.unanswered = True
-            if retry >= self.retries or not self.retryable(attempts.method, outcome):
+            if retry >= self.retries or not self.retryable(
+                attempts.method, outcome, read=attempts.read
+            ):
                 return outcome
             seconds = self.wait(outcome)
             if attempts.deadline.remaining() <= seconds:

@@ -1,5 +1,6 @@
 """Podio time, both ways, in one place: Podio's "YYYY-MM-DD HH:MM:SS" (UTC where Podio says
-so), the ISO 8601 a flow gives and is given, and the Date header of an answer."""
+so, always with a 4-digit year), the ISO 8601 a flow gives and is given, a zone's local
+time, and the Date header of an answer."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import calendar
 import email.utils
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 PODIO_FORMAT = "%Y-%m-%d %H:%M:%S"
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST = calendar.timegm((1, 1, 2, 0, 0, 0))  # Podio's times, kept a day inside years 1..9999
+LATEST = calendar.timegm((9999, 12, 30, 23, 59, 59))
 
 
 def epoch(text: str) -> int:
@@ -18,14 +22,45 @@ def epoch(text: str) -> int:
     return calendar.timegm(time.strptime(text[:19], PODIO_FORMAT))
 
 
+def _text(moment: datetime) -> str:
+    """Podio's "YYYY-MM-DD HH:MM:SS" of a wall-clock time: the year always has 4 digits
+    (strftime drops the zeros of a year below 1000)."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    )
+
+
 def podio_time(seconds: int) -> str:
-    """Seconds since the epoch as Podio's UTC "YYYY-MM-DD HH:MM:SS"."""
-    return time.strftime(PODIO_FORMAT, time.gmtime(seconds))
+    """Seconds since the epoch as Podio's UTC "YYYY-MM-DD HH:MM:SS" (kept inside the years
+    Podio can hold)."""
+    seconds = min(max(seconds, EARLIEST), LATEST)
+    return _text(datetime.fromtimestamp(seconds, UTC))
 
 
 def podio_utc(moment: datetime) -> str:
-    """An aware date-time as Podio's UTC "YYYY-MM-DD HH:MM:SS"."""
-    return moment.astimezone(UTC).strftime(PODIO_FORMAT)
+    """An aware date-time as Podio's UTC "YYYY-MM-DD HH:MM:SS"; OverflowError when its UTC
+    form leaves the years 1..9999."""
+    return _text(moment.astimezone(UTC))
+
+
+def local_time(seconds: int, zone: ZoneInfo) -> tuple[str, bool]:
+    """Seconds since the epoch as "YYYY-MM-DD HH:MM:SS" on the zone's clock, and whether that
+    text names one instant only (False in the hour a clock turned back)."""
+    seconds = min(max(seconds, EARLIEST), LATEST)
+    wall = datetime.fromtimestamp(seconds, zone).replace(tzinfo=None)
+    readings = {wall.replace(tzinfo=zone, fold=fold).timestamp() for fold in (0, 1)}
+    return _text(wall), readings == {seconds}
+
+
+def largest_offset(zone: ZoneInfo, around: int) -> int:
+    """The zone's largest distance from UTC, in seconds, in the year around `around`."""
+    start = datetime.fromtimestamp(min(max(around, EARLIEST), LATEST), UTC) - timedelta(days=183)
+    offsets = (
+        (start + timedelta(days=day)).astimezone(zone).utcoffset() or timedelta()
+        for day in range(0, 367, 3)
+    )
+    return int(max(abs(offset.total_seconds()) for offset in offsets))
 
 
 def iso_utc(text: object) -> str | None:
@@ -48,7 +83,11 @@ def moment(text: str) -> datetime:
 
 
 def date_header(value: str | None) -> int:
-    """Podio's clock, from an answer's Date header, in seconds; 0 when there is none."""
+    """Podio's clock, from an answer's Date header, in seconds; 0 when there is none or it
+    cannot be read (a proxy's, say)."""
     if not value:
         return 0
-    return int(email.utils.parsedate_to_datetime(value).timestamp())
+    try:
+        return int(email.utils.parsedate_to_datetime(value).timestamp())
+    except (TypeError, ValueError, OverflowError):
+        return 0

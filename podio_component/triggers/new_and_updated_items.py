@@ -21,7 +21,14 @@ from podio_component.errors import (
 )
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
 from podio_component.forms.configs import TriggerConfig
-from podio_component.items.feed import Cursor, Feed, Page, cursor_state, read_cursor_state
+from podio_component.items.feed import (
+    Cursor,
+    Feed,
+    Page,
+    Reading,
+    cursor_state,
+    read_cursor_state,
+)
 from podio_component.items.values import record
 from podio_component.redaction import logger
 from podio_component.settings import environment
@@ -32,6 +39,7 @@ log = logger(__name__)
 SNAPSHOT_VERSION = 1
 SAMPLE_SIZE = 10  # a Retrieve Sample run, as the platform's own triggers do
 RATE_LIMITED = (420, 429)
+UNKNOWN = Reading("unknown")  # measured on the first run that has something to read
 
 
 def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> None:
@@ -62,11 +70,11 @@ def _final(exc: PodioComponentError) -> PodioComponentError:
     return PodioComponentError(exc.message) if exc.retry_later else exc
 
 
-def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, str] | None) -> None:
+def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, Reading] | None) -> None:
     newest, now = feed.newest()
     if not newest:
         if state is None:  # an empty app: start from Podio's clock
-            _snapshot(config, Cursor(now - 1, done=True), "unknown")
+            _snapshot(config, Cursor(now - 1, done=True), UNKNOWN)
         return
     top = newest[0]
     newest_second = feed.second_of(top)
@@ -74,16 +82,22 @@ def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, str] | None) -
     if state is None:
         if config.start_time is None:  # where it starts: nothing before is emitted
             log.info("first run: recording where the app stands; the next run emits changes")
-            _snapshot(config, Cursor(upper, done=True), "unknown")
+            _snapshot(config, Cursor(upper, done=True), UNKNOWN)
             return
-        state = (Cursor(config.start_time), "unknown")
+        state = (Cursor(config.start_time), UNKNOWN)
     cursor, reading = state
     if newest_second < cursor.second or (newest_second == cursor.second and cursor.done):
         return  # nothing changed: one call (ties at a second half walked are not "nothing")
-    if reading == "unknown":
+    if reading.kind == "unknown":
         reading = feed.measure_reading(newest_second)
-    else:
-        feed.use_reading(reading)  # one of the three: checked in _state
+    feed.reading = reading
+    if reading.kind == "wide" and reading.zone is None:
+        log.warning(
+            "Podio reads the filter's from/to in a zone this trigger cannot tell (app "
+            "authentication has no user, or the user's zone does not match Podio's answers): "
+            "each run reads up to 14 hours before its cursor again, which costs filter calls "
+            "of Podio's 250 an hour"
+        )
     for page in feed.pages(cursor, upper):
         _emit(page, config)
         _snapshot(config, page.cursor, reading)
@@ -112,12 +126,12 @@ def _emit(page: Page, config: TriggerConfig) -> None:
     events.emit_each_or_page([record(item) for item in page.items], config.per_page)
 
 
-def _snapshot(config: TriggerConfig, cursor: Cursor, reading: str) -> None:
+def _snapshot(config: TriggerConfig, cursor: Cursor, reading: Reading) -> None:
     made_for = {"app": config.app, "event": config.event, "startTime": config.start_time}
     events.emit_snapshot({"version": SNAPSHOT_VERSION, **made_for, **cursor_state(cursor, reading)})
 
 
-def _state(snapshot: object, config: TriggerConfig) -> tuple[Cursor, str] | None:
+def _state(snapshot: object, config: TriggerConfig) -> tuple[Cursor, Reading] | None:
     """The cursor and reading a snapshot holds, or None to start afresh."""
     if snapshot is None or snapshot == {}:
         return None
@@ -146,7 +160,8 @@ def _state(snapshot: object, config: TriggerConfig) -> tuple[Cursor, str] | None
     except ValueError:
         raise InputError(
             "snapshot",
-            "expected since (YYYY-MM-DD HH:MM:SS), afterId and tieOffset (whole numbers), "
-            "done (true or false) and reading; reset the step's snapshot to start afresh",
+            "expected since (YYYY-MM-DD HH:MM:SS), afterId and tieOffset (whole numbers, "
+            "tieOffset at most 1,000,000), done (true or false) and reading; reset the "
+            "step's snapshot to start afresh",
             json.dumps(dict(snapshot))[:200],
         ) from None

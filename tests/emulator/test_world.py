@@ -91,3 +91,19 @@ def test_a_failing_test_shows_the_seed_that_replays_it(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Captured stderr call" in done.stdout
     assert "replays it" in done.stdout and "PODIO_EMULATOR_SEED=" in done.stdout
+
+
+def test_date_values_show_the_users_clock_beside_utc(emulator: Emulator) -> None:
+    """As Podio shows them: `start` on the user's clock (Kolkata for the first seeded user,
+    never UTC), `start_utc` in UTC."""
+    token = emulator.issue_token()["access_token"]
+    headers = {"Authorization": f"OAuth2 {token}"}
+    body = {"fields": {"title": "t", "meeting": {"start_utc": "2026-12-01 09:00:00"}}}
+    made = requests.post(
+        f"{emulator.podio_url}/item/app/40/", json=body, headers=headers, timeout=10
+    ).json()
+    item = requests.get(f"{emulator.podio_url}/item/{made['item_id']}", headers=headers, timeout=10)
+    meeting = next(f for f in item.json()["fields"] if f["external_id"] == "meeting")
+    value = meeting["values"][0]
+    assert (value["start"], value["start_utc"]) == ("2026-12-01 14:30:00", "2026-12-01 09:00:00")
+    assert (value["start_time"], value["start_time_utc"]) == ("14:30:00", "09:00:00")

@@ -333,3 +333,11 @@ def test_find_with_an_unknown_emit_behavior_is_refused_naming_the_choices(
     with pytest.raises(InputError, match=r"emitBehavior.*emitIndividually, emitPage"):
         find(cfg, {})
     assert emulator.log.count(*LOOKUP) == 0
+
+
+def test_find_reads_through_a_502_as_a_get_would(emulator: Emulator) -> None:
+    emulator.world.items.add(40, [{"title": "a"}])
+    emulator.faults.add(*LOOKUP, Fault(status=502))
+    data, _ = find(cfg_for(emulator, **ITEM_STEP), {"title": "a"})
+    assert [m["body"]["title"] for m in data] == ["a"]
+    assert emulator.log.count(*LOOKUP) == 2

@@ -125,3 +125,16 @@ def test_the_write_safety_rule_is_stated_when_it_applies() -> None:
     assert "a POST is not replayed" in POLICY.why_not_replayed("POST", dropped())
     assert POLICY.why_not_replayed("POST", refused()) == ""
     assert POLICY.why_not_replayed("GET", answer(500)) == ""
+
+
+def test_a_post_that_only_reads_is_retried_as_a_get_is() -> None:
+    for outcome in (answer(502), answer(500), dropped()):
+        assert POLICY.retryable("POST", outcome, read=True)
+        assert not POLICY.retryable("POST", outcome)
+        assert POLICY.why_not_replayed("POST", outcome, read=True) == ""
+
+
+def test_may_have_acted_is_the_policys_verdict_on_a_failed_write() -> None:
+    assert POLICY.may_have_acted(answer(503)) and POLICY.may_have_acted(dropped())
+    assert not POLICY.may_have_acted(answer(400)) and not POLICY.may_have_acted(answer(420))
+    assert not POLICY.may_have_acted(refused())

@@ -216,7 +216,9 @@ class PodioApp:
 
     @api_route("/item/app/<int:app_id>/filter", "POST")
     def filter_items(self, request: Request, grant: Grant, app_id: int) -> Response:
-        return json_response(self.world.items.filter(app_id, _json_object(request)))
+        user = self.world.directory.users.get(grant.ref_id) if grant.ref_type == "user" else None
+        zone = None if user is None else user.get("timezone")
+        return json_response(self.world.items.filter(app_id, _json_object(request), zone))
 
     @api_route("/item/app/<int:app_id>/external_id/<external_id>", "GET")
     def item_by_external_id(

@@ -8,9 +8,10 @@ object, or a list of these. `[]` or `null` clears a field on update.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from podio_component.emulator.podio.model import ApiError
 
@@ -21,7 +22,10 @@ _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
 class References(Protocol):
-    """What a field value may point at: items, profiles, users, files, embeds."""
+    """What a field value may point at (items, profiles, users, files, embeds), and the clock
+    local date values are shown on."""
+
+    zone: ZoneInfo
 
     def item_reference(self, item_id: int) -> dict[str, Any] | None: ...
 
@@ -131,12 +135,13 @@ def _date(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, A
         else:
             if when is None or not _DATETIME.fullmatch(str(when)):
                 raise ValueError(raw)
-            time.strptime(str(when), "%Y-%m-%d %H:%M:%S")
+            utc = datetime.strptime(str(when), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            local = utc.astimezone(refs.zone).strftime("%Y-%m-%d %H:%M:%S")
             out.update(
                 {
-                    f"{end}": when,
-                    f"{end}_date": str(when)[:10],
-                    f"{end}_time": str(when)[11:],
+                    f"{end}": local,  # on the user's clock, as Podio shows it
+                    f"{end}_date": local[:10],
+                    f"{end}_time": local[11:],
                     f"{end}_utc": when,
                     f"{end}_date_utc": str(when)[:10],
                     f"{end}_time_utc": str(when)[11:],

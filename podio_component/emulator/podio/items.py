@@ -11,7 +11,9 @@ import copy
 import random
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from podio_component.emulator.podio import views
 from podio_component.emulator.podio.changes import Change, Changes
@@ -47,6 +49,8 @@ class Items:
         self.clock = clock
         self.lock = lock
         self.ties = ties  # the order of items that share a sort value: seeded, to replay it
+        # the clock of the first seeded user: local date values, an app token's filter
+        self.zone = ZoneInfo(next(iter(directory.users.values())).get("timezone") or "UTC")
         self.reading = FilterReading()  # how the filter reads created_on/last_edit_on ranges
         self.embeds: dict[int, dict[str, Any]] = {}
         self.stored: dict[int, dict[str, Any]] = {}
@@ -101,18 +105,23 @@ class Items:
                 "rights": ["view", "update", "delete"],
             }
 
-    def filter(self, app_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    def filter(
+        self, app_id: int, body: dict[str, Any], user_zone: str | None = None
+    ) -> dict[str, Any]:
         """Podio's filter call: field filters, created_on/last_edit_on ranges read as
-        `self.reading` says, sort_by/sort_desc, limit (up to 500) and offset; full items.
-        Items that share a sort value come in a random order on each call, since Podio
-        documents no tie-breaker."""
+        `self.reading` says (on `user_zone`'s clock, the asking user's, where it reads on the
+        user's clock), sort_by/sort_desc, limit (up to 500) and offset; full items. Items
+        that share a sort value come in a random order on each call, since Podio documents
+        no tie-breaker."""
         app = get(self.directory.apps, app_id, "App")
         limit = _bounded(body.get("limit", 30), "limit", 1, 500)
         offset = _bounded(body.get("offset", 0), "offset", 0, 10**9)
         filters = dict(body.get("filters") or {})
         if not isinstance(body.get("filters") or {}, dict):
             raise ApiError(400, "invalid_value", "filters must be an object")
-        ranges = {key: self._range(filters.pop(key)) for key in RANGE_KEYS if key in filters}
+        ranges = {
+            key: self._range(filters.pop(key), user_zone) for key in RANGE_KEYS if key in filters
+        }
         sort_by = body.get("sort_by")
         sort_key = self._sort_key(app, sort_by)
         with self.lock:
@@ -152,12 +161,16 @@ class Items:
                 return _field_sort(definition)
         raise ApiError(400, "invalid_value", f"Invalid sort_by {sort_by!r}")
 
-    def _range(self, value: object) -> tuple[Any, Any]:
+    def _range(self, value: object, user_zone: str | None) -> tuple[Any, Any]:
         """Bound checks for a {from, to} range on a timestamp, as the reading reads it."""
         if not isinstance(value, dict) or not set(value) <= {"from", "to"}:
             raise ApiError(400, "invalid_value", "a date range must be an object with from/to")
-        shift = self.reading.utc_offset_hours * 3600  # the value is read as local time there
-        bounds = {k: _epoch(str(v)) - shift for k, v in value.items()}
+        if self.reading.user_clock:
+            zone = ZoneInfo(user_zone or self.zone.key)
+            bounds = {k: _on_clock(str(v), zone) for k, v in value.items()}
+        else:
+            shift = self.reading.utc_offset_hours * 3600  # the value is read as local time there
+            bounds = {k: _epoch(str(v)) - shift for k, v in value.items()}
         inclusive = self.reading.inclusive
         low = bounds.get("from")
         high = bounds.get("to")
@@ -340,6 +353,13 @@ def _epoch(text: str) -> float:
         except ValueError:
             raise ApiError(400, "invalid_value", f"Invalid date {text!r}") from None
     return float(calendar.timegm(parsed))
+
+
+def _on_clock(text: str, zone: ZoneInfo) -> float:
+    """A "YYYY-MM-DD HH:MM:SS" read on a zone's clock, as seconds since the epoch (in the hour
+    a clock turned back, the first of the two)."""
+    naive = datetime.fromtimestamp(_epoch(text), UTC).replace(tzinfo=None)
+    return naive.replace(tzinfo=zone).timestamp()
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:

@@ -58,26 +58,32 @@ class Clock:
 @dataclass
 class FilterReading:
     """How the filter call reads `from`/`to` on created_on and last_edit_on, which Podio does
-    not document: both bounds inclusive or both exclusive, and the time zone (hours from UTC)
-    the value is read in. The default, inclusive in UTC, is itself unverified."""
+    not document: both bounds inclusive or both exclusive, and where the clock is: UTC, a
+    fixed number of hours from UTC, or the clock of the user the token acts for (with
+    daylight saving; an app token reads on its first seeded user's clock). The default,
+    inclusive in UTC, is itself unverified."""
 
     inclusive: bool = True
     utc_offset_hours: float = 0.0
+    user_clock: bool = False
 
     @classmethod
     def parse(cls, text: str) -> FilterReading:
-        """'inclusive', 'exclusive', either with ',+2' or ',-5' (hours), e.g. 'exclusive,-5'."""
-        kind, _, offset = text.partition(",")
+        """'inclusive' or 'exclusive', either with ',+2' or ',-5' (hours) or ',user', e.g.
+        'exclusive,-5' or 'inclusive,user'."""
+        kind, _, where = text.partition(",")
         if kind not in ("inclusive", "exclusive"):
             raise ValueError(f"expected inclusive or exclusive, got {kind!r}")
+        if where == "user":
+            return cls(kind == "inclusive", user_clock=True)
         try:
-            hours = float(offset) if offset else 0.0
+            hours = float(where) if where else 0.0
         except ValueError:
             raise ValueError(
-                f"expected an offset in hours such as +2 or -5, got {offset!r}"
+                f"expected an offset in hours such as +2 or -5, or user, got {where!r}"
             ) from None
         if not -14 <= hours <= 14:
-            raise ValueError(f"an offset must be from -14 to +14 hours, got {offset!r}")
+            raise ValueError(f"an offset must be from -14 to +14 hours, got {where!r}")
         return cls(kind == "inclusive", hours)
 
 
