@@ -19,6 +19,7 @@ from podio_component.contract import descriptor
 from podio_component.contract.events import Collected, Collector
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.extras import require
+from podio_component.json_text import dumps
 from podio_component.snapshot_file import SnapshotFile
 
 
@@ -97,7 +98,7 @@ class _PrintEmitted(Collector):
         self._file = snapshot_file
 
     def data(self, message: dict[str, Any]) -> None:
-        print(json.dumps(message, ensure_ascii=False), flush=True)
+        print(dumps(message, ensure_ascii=False), flush=True)
 
     def snapshot(self, snapshot: dict[str, Any]) -> None:
         super().snapshot(snapshot)
@@ -126,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
     with bound(replace(current(), events=sink)):
         output = module.process(msg, _cfg(args), snapshot)
     if output is not None:  # what process returns is emitted the same way
-        print(json.dumps(output, ensure_ascii=False))
+        print(dumps(output, ensure_ascii=False))
     return 0
 
 

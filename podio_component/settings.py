@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from podio_component.errors import InputError
 from podio_component.redaction import register_secret
-from podio_component.validation import given_text, parse
+from podio_component.validation import given_text, parse, whole_number
 
 DEFAULT_API_URL = "https://api.podio.com"
 DEFAULT_RETRIES = 5
@@ -21,23 +21,7 @@ DEFAULT_RETRIES_DELAY_MS = 10_000
 MAX_RETRIES = 10
 MAX_RETRIES_DELAY_MS = 300_000
 
-_DIGITS = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
-
-
-def whole_number(field: str, value: object, lowest: int, highest: int) -> int:
-    """A whole number given as plain decimal digits or a JSON integer, within bounds."""
-    expected = f"expected a whole number from {lowest} to {highest}"
-    number: int | None = None
-    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        number = int(value.strip())
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    if number is None or not lowest <= number <= highest:
-        raise InputError(field, expected, given=value)
-    return number
 
 
 def seconds(field: str, value: object, lowest: float, highest: float) -> float:

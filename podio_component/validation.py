@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ _PROBLEMS = {
 }
 _YES = frozenset({"true", "on"})
 _NO = frozenset({"false", "off", ""})
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse(model: type[Model], data: Mapping[str, Any]) -> Model:
@@ -71,3 +73,18 @@ def given_text(value: object) -> object:
     if isinstance(value, str):
         return value.strip() or None
     return value
+
+
+def whole_number(field: str, value: object, lowest: int, highest: int) -> int:
+    """A whole number given as plain decimal digits or a JSON integer, within bounds."""
+    expected = f"expected a whole number from {lowest} to {highest}"
+    number: int | None = None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if number is None or not lowest <= number <= highest:
+        raise InputError(field, expected, given=value)
+    return number

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "validation.py",
             "extras.py",
             "http.py",
+            "json_text.py",
             "deadline.py",
             "errors.py",
             "redaction.py",

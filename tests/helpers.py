@@ -29,7 +29,6 @@ PLATFORM_ENV = {
     "ELASTICIO_WORKSPACE_ID": "ws1",
 }
 SECRET_URL = f"{PLATFORM}/v2/workspaces/ws1/secrets/s1"
-ROOT = Path(__file__).resolve().parent.parent
 SetEnv = Callable[[str, str], None]
 
 

@@ -128,3 +128,11 @@ def test_by_id_actions_offer_exactly_the_supported_object_types(
 def test_lookup_has_the_allow_zero_results_checkbox() -> None:
     field = ACTIONS["lookupObjectById"]["fields"]["allowZeroResults"]
     assert field["viewClass"] == "CheckBoxView"
+
+
+def test_options_that_default_to_yes_can_be_turned_off() -> None:
+    """A checkbox left unticked is absent from cfg, so "absent means yes" could never say
+    no: such options are Yes/No selects, blank meaning the default."""
+    for name in ("createItem", "updateItem", "upsertItem"):
+        hook = ACTIONS[name]["fields"]["hook"]
+        assert hook["viewClass"] == "SelectView" and set(hook["model"]) == {"yes", "no"}

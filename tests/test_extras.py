@@ -30,6 +30,7 @@ CORE = (
     "typing-extensions",
     "typing-inspection",
     "tzdata",
+    "simplejson",
 )
 
 

@@ -11,16 +11,14 @@ from podio_component.contract.messages import new_message
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
 from podio_component.forms.item_input import item_input
 from podio_component.forms.meta_model import item_meta_model
-from podio_component.items.writes import checked_external_id, create_once
+from podio_component.items.writes import create_once
 
 ITEM_KEYS = {"external_id": False, "tags": False, "file_ids": False}
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    given = item_input(msg, cfg)
-    write = given.checked_write()  # every value checked before anything is sent
-    if given.item.get("external_id") is not None:
-        checked_external_id(given.item["external_id"])
+    given = item_input(msg, cfg, ITEM_KEYS)
+    write = given.checked_create()  # every value checked before anything is sent
     created = create_once(given.client, given.app_id, write, given.item, given.config.options)
     return new_message(created)
 

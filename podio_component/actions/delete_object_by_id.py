@@ -11,6 +11,6 @@ from podio_component.credentials import connect
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    object_id, path = resolve(msg, cfg, DELETE_TYPES)
+    object_id, _, path = resolve(msg, cfg, DELETE_TYPES)
     connect(cfg).request("DELETE", path)
     return new_message({"id": object_id, "deleted": True})

@@ -1,5 +1,6 @@
-"""Update Item: change only the fields given (an explicit null or [] clears one); with
-`revision`, a conflicting change is an error naming both revisions, never an overwrite."""
+"""Update Item: change only the fields given (an explicit null or [] clears one) of an item of
+the step's app; with `revision`, a conflicting change is an error naming both revisions,
+never an overwrite."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from typing import Any
 from podio_component.contract.messages import new_message
 from podio_component.errors import InputError
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
-from podio_component.forms.item_input import checked_item_id, item_input
+from podio_component.forms.item_input import item_input
 from podio_component.forms.meta_model import item_meta_model
 from podio_component.items.app_fields import app_fields
 from podio_component.items.values import write_values
-from podio_component.items.writes import update, with_links
-from podio_component.settings import whole_number
+from podio_component.items.writes import check_in_app, update, with_links
 
 ITEM_KEYS = {
     "item_id": True,
@@ -26,13 +26,12 @@ ITEM_KEYS = {
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    given = item_input(msg, cfg)
-    item_id = checked_item_id(given.item.get("item_id"))
-    if given.item.get("revision") is not None:
-        whole_number("revision", given.item["revision"], 0, 2**63 - 1)
+    given = item_input(msg, cfg, ITEM_KEYS)
+    item_id = given.item["item_id"]
     write = given.checked_write()
     if not write.fields and not write.links and len(given.item) <= 1:
         raise InputError("body", "expected at least one field value to change")
+    check_in_app(given.client, given.app_id, item_id)
     fields = with_links(given.client, write)
 
     def already_applied(current: Mapping[str, Any]) -> bool:
@@ -41,11 +40,9 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
         app = app_fields(given.client, given.app_id)
         return write_values(app, now).fields == write.fields
 
-    updated = update(
-        given.client, item_id, fields, given.item, given.config.options, already_applied
-    )
-    return new_message(updated)
+    options = given.config.options
+    return new_message(update(given.client, item_id, fields, given.item, options, already_applied))
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    return item_meta_model(cfg, ITEM_KEYS)
+    return item_meta_model(cfg, ITEM_KEYS, fields_required=False)  # change only what is given

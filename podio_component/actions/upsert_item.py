@@ -10,25 +10,20 @@ from podio_component.contract.messages import new_message
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
 from podio_component.forms.item_input import item_input
 from podio_component.forms.meta_model import item_meta_model
-from podio_component.items.writes import (
-    checked_external_id,
-    create_once,
-    find_by_external_id,
-    update,
-    with_links,
-)
+from podio_component.items.writes import create_once, find_by_external_id, update, with_links
 
-ITEM_KEYS = {"external_id": True, "tags": False, "file_ids": False}
+ITEM_KEYS = {"external_id": True, "tags": False, "file_ids": False, "revision": False}
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
-    given = item_input(msg, cfg)
-    external_id = checked_external_id(given.item.get("external_id"))
+    given = item_input(msg, cfg, ITEM_KEYS)
     write = given.checked_write()
     client, app_id, options = given.client, given.app_id, given.config.options
-    found = find_by_external_id(client, app_id, external_id)
+    found = find_by_external_id(client, app_id, given.item["external_id"])
     if found is None:
-        return new_message(create_once(client, app_id, write, given.item, options, looked_up=True))
+        create = given.checked_create()  # the fields a create needs, before it is sent
+        item = {k: v for k, v in given.item.items() if k != "revision"}
+        return new_message(create_once(client, app_id, create, item, options, looked_up=True))
     item = {k: v for k, v in given.item.items() if k != "external_id"}
     updated = update(client, int(found["item_id"]), with_links(client, write), item, options)
     return new_message({**updated, "created": False})

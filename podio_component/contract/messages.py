@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from podio_component.errors import InputError, OutputTooLargeError, PodioTransportError
+from podio_component.json_text import dumps
 from podio_component.podio.response import PodioResponse
 
 # One byte of a body, or one character of a header, is at most 6 bytes of JSON (\u00XX);
@@ -125,5 +125,5 @@ def checked_size(
 
 def json_size(message: Any) -> int:
     """Bytes of the message as UTF-8 JSON, non-ASCII text counted as it is encoded."""
-    text = json.dumps(message, ensure_ascii=False)
+    text = dumps(message, ensure_ascii=False)
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))

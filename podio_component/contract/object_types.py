@@ -77,6 +77,8 @@ DELETE_TYPES = frozenset(
     }
 )
 MAX_ID = 2**63 - 1
+# Reading an item marks the credential user's notifications on it as viewed, unless told not.
+READ_PARAMS: dict[str, list[tuple[str, str]]] = {"item": [("mark_as_viewed", "0")]}
 
 
 def _object_id(field: str, value: object) -> int:
@@ -113,12 +115,12 @@ class ObjectId(BaseModel):
         return _object_id("id", value)
 
 
-def resolve(msg: object, cfg: object, types: Collection[str]) -> tuple[int, str]:
-    """The validated id from the message and the API path for cfg's objectType."""
+def resolve(msg: object, cfg: object, types: Collection[str]) -> tuple[int, str, str]:
+    """The validated id from the message, cfg's objectType and its API path."""
     object_id = parse(ObjectId, message_body(msg)).id
     if not isinstance(cfg, Mapping):
         raise InputError("cfg", "expected an object")
     object_type = cfg.get("objectType")
     if not isinstance(object_type, str) or object_type not in types:
         raise InputError("objectType", f"expected one of {', '.join(sorted(types))}", object_type)
-    return object_id, PATHS[object_type].format(id=object_id)  # an int: nothing to escape
+    return object_id, object_type, PATHS[object_type].format(id=object_id)  # an int

@@ -11,8 +11,7 @@ from podio_component.contract.events import EMIT_BEHAVIORS
 from podio_component.errors import InputError
 from podio_component.items.api import WriteOptions
 from podio_component.podio.time import moment
-from podio_component.settings import whole_number
-from podio_component.validation import choice, given_text, yes_no
+from podio_component.validation import choice, given_text, whole_number, yes_no
 
 EVENTS = ("created", "updated")
 
@@ -45,7 +44,14 @@ class ItemWriteConfig(_StepConfig):
     @field_validator("hook", mode="before")
     @classmethod
     def _hook(cls, value: object) -> bool:
-        return True if value is None or value == "" else yes_no(value, "hook")
+        """A Yes/No select (blank means yes); true/false and a checkbox's "on", which flows
+        built before it was a select send, keep their meaning."""
+        given = given_text(value)
+        if given is None:
+            return True
+        if isinstance(given, str) and given.lower() in ("yes", "no"):
+            return given.lower() == "yes"
+        return yes_no(given, "hook")
 
     @field_validator("silent", mode="before")
     @classmethod

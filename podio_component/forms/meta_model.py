@@ -10,7 +10,14 @@ from typing import Any
 from podio_component.credentials import connect
 from podio_component.forms.configs import app_id
 from podio_component.items.app_fields import app_fields
-from podio_component.items.fields import ITEM_KEYS, Field, Shape, field_type, settings_of
+from podio_component.items.fields import (
+    ITEM_KEYS,
+    Field,
+    Shape,
+    field_key,
+    field_type,
+    settings_of,
+)
 from podio_component.items.values import ITEM_DATES
 
 
@@ -22,29 +29,46 @@ def _json(shape: Shape, choices: list[Any], multiple_setting: bool) -> dict[str,
 
 def field_property(field: Field) -> dict[str, Any]:
     settings = settings_of(field)
-    texts = [o.get("text") for o in settings.get("options") or []]
-    shape = _json(field_type(field).shape, texts, bool(settings.get("multiple")))
+    offered = [
+        o.get("text")
+        for o in settings.get("options") or []
+        if o.get("status", "active") == "active"
+    ]
+    shape = _json(field_type(field).shape, offered, bool(settings.get("multiple")))
+    ends = settings.get("end")
+    if field.get("type") == "date" and ends in ("disabled", "required"):
+        if ends == "disabled":
+            shape["properties"].pop("end")
+        else:
+            for end in shape["properties"].values():
+                end["required"] = True
     label = (field.get("config") or {}).get("label") or field.get("label")
     return {**shape, "title": label, "required": bool((field.get("config") or {}).get("required"))}
 
 
 def schema(
-    fields: Sequence[Field], item_keys: Mapping[str, bool], *, writing: bool
+    fields: Sequence[Field],
+    item_keys: Mapping[str, bool],
+    *,
+    writing: bool,
+    fields_required: bool = True,
 ) -> dict[str, Any]:
-    """An object schema with one property per field, keyed by external id (a field whose
-    external id is also an item-level key goes under `fields.<external_id>`), plus the
-    item-level keys given (name: required). Fields Podio calculates are left out when
-    writing."""
+    """An object schema with one property per field, keyed by external id (or field id for a
+    field without one; a key that is also an item-level key goes under `fields.<key>`), plus
+    the item-level keys given (name: required). Fields Podio calculates are left out when
+    writing; a field is marked required only when writing and `fields_required`."""
     properties: dict[str, Any] = {}
     for name, required in item_keys.items():
-        shape, title = ITEM_KEYS[name]
+        shape, title, _ = ITEM_KEYS[name]
         properties[name] = {**_json(shape, [], False), "title": title, "required": required}
     for field in fields:
+        if field.get("status", "active") != "active":
+            continue
         if writing and field_type(field).write is None:
             continue
-        key = str(field.get("external_id"))
+        key = field_key(field)
         prop = field_property(field)
-        if not writing:
+        if not (writing and fields_required):
             prop["required"] = False
         properties[f"fields.{key}" if key in ITEM_KEYS else key] = prop
     return {"type": "object", "properties": properties}
@@ -66,10 +90,13 @@ def item_out_schema(fields: Sequence[Field]) -> dict[str, Any]:
     }
 
 
-def item_meta_model(cfg: Mapping[str, Any], item_keys: Mapping[str, bool]) -> dict[str, Any]:
+def item_meta_model(
+    cfg: Mapping[str, Any], item_keys: Mapping[str, bool], *, fields_required: bool = True
+) -> dict[str, Any]:
     """An item write's form: the app's fields and the item-level keys given; the item out."""
     fields = app_fields(connect(cfg), app_id(cfg.get("app")))
-    return {"in": schema(fields, item_keys, writing=True), "out": item_out_schema(fields)}
+    form = schema(fields, item_keys, writing=True, fields_required=fields_required)
+    return {"in": form, "out": item_out_schema(fields)}
 
 
 def find_meta_model(cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -64,9 +64,18 @@ def by_external_id(client: PodioClient, app_id: int, external_id: str) -> list[d
     return filter_items(client, app_id, filters=filters, limit=PAGE_LIMIT).items
 
 
+NOT_VIEWED = [("mark_as_viewed", "0")]  # a read must not clear the user's notifications
+
+
+def get_item(client: PodioClient, item_id: int) -> dict[str, Any]:
+    """The whole item, as Podio gives it."""
+    item: dict[str, Any] = client.request("GET", f"/item/{item_id}", params=NOT_VIEWED).json()
+    return item
+
+
 def get_record(client: PodioClient, item_id: int) -> dict[str, Any]:
     """The whole item, with `values`."""
-    return record(client.request("GET", f"/item/{item_id}").json())
+    return record(get_item(client, item_id))
 
 
 def create(client: PodioClient, app_id: int, body: Mapping[str, Any], options: WriteOptions) -> int:

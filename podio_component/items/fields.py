@@ -13,11 +13,13 @@ expected and shows what was given.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NamedTuple
 
 from podio_component.errors import InputError
 from podio_component.podio.time import is_day, iso_utc, moment, podio_utc
+from podio_component.validation import whole_number
 
 Field = Mapping[str, Any]  # a field as GET /app/{app_id} gives it
 Reader = Callable[[list[Any], Mapping[str, Any]], Any]  # (Podio's values, settings) -> simple
@@ -64,9 +66,24 @@ def settings_of(field: Field) -> Mapping[str, Any]:
     return (field.get("config") or {}).get("settings") or {}
 
 
+def field_key(field: Field) -> str:
+    """How `values`, forms and writes name a field: its external id, or its field id when
+    it has none."""
+    return str(field.get("external_id") or field.get("field_id"))
+
+
+def printable(text: object) -> str:
+    """Text from an app (a label, an external id) made safe to echo in one line: control
+    characters escaped, so a label cannot forge a log or error line."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text)
+    )
+
+
 def field_name(field: Field) -> str:
-    """How an error names a field: its label and its external id."""
-    return f"{field.get('label') or field.get('external_id')} ({field.get('external_id')})"
+    """How an error names a field: its label and its key."""
+    label = (field.get("config") or {}).get("label") or field.get("label") or field_key(field)
+    return f"{printable(label)} ({printable(field_key(field))})"
 
 
 def refuse(field: Field, value: Any, expected: str) -> InputError:
@@ -77,17 +94,45 @@ def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def number(text: object) -> int | float | None:
-    """Podio's decimal strings ("6513.5100") as a JSON number: whole ones as integers."""
-    if isinstance(text, bool) or text is None:
+# Podio keeps numbers and money with 4 decimals (its answers: "6513.5100"); the largest it is
+# taken to hold is 15 digits before the point (DECIMAL(19,4)), so a value is refused beyond.
+NUMBER_LIMIT = Decimal("1e15")
+
+
+def decimal(value: object) -> Decimal | None:
+    """A finite number given as a JSON number or decimal text, exactly; None otherwise."""
+    if isinstance(value, bool) or value is None:
         return None
-    if isinstance(text, int | float):
-        return text
+    if isinstance(value, float):  # the shortest text that reads back as this float
+        value = repr(value)
     try:
-        value = Decimal(str(text))
-    except InvalidOperation:
+        parsed = Decimal(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+    except (InvalidOperation, TypeError, ValueError):
         return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    return parsed if parsed.is_finite() else None
+
+
+def number(text: object) -> int | float | Decimal | None:
+    """Podio's decimal strings ("6513.5100") as a JSON number, exactly: whole ones as
+    integers, others as floats where a float holds every digit, else as Decimal (written as
+    the exact JSON number)."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return text
+    value = decimal(text)
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else value.normalize()
+
+
+def _number_text(field: Field, value: Any, expected: str) -> str:
+    """A number Podio can hold, as the decimal text Podio's writes take."""
+    parsed = decimal(value)
+    if parsed is None or abs(parsed) >= NUMBER_LIMIT:
+        raise refuse(field, value, expected)
+    return format(parsed, "f")
 
 
 def _as_given(field: Field, value: Any) -> Any:
@@ -120,6 +165,8 @@ def _r_money(raw: list[Any], settings: Mapping[str, Any]) -> Any:
 def _r_calculation(raw: list[Any], settings: Mapping[str, Any]) -> Any:
     if not raw:
         return None
+    if "value" not in raw[0] and raw[0].get("start_date"):  # a calculation that gives a date
+        return _r_date(raw, settings)
     value = raw[0].get("value")
     numeric = number(value)
     return numeric if numeric is not None else value
@@ -130,16 +177,18 @@ def _r_category(raw: list[Any], settings: Mapping[str, Any]) -> Any:
     return _single_or_list(texts, settings)
 
 
+def _r_moment(value: Mapping[str, Any], end: str) -> str | None:
+    """One end of a date value: its date alone when it has no time, else ISO UTC."""
+    if not value.get(f"{end}_time") and value.get(f"{end}_date"):
+        return str(value[f"{end}_date"])
+    utc = value.get(f"{end}_utc") or (value.get(end) if end == "start" else None)
+    return str(utc) if utc and len(str(utc)) == 10 else iso_utc(utc)
+
+
 def _r_date(raw: list[Any], settings: Mapping[str, Any]) -> Any:
     if not raw:
         return None
-    value = raw[0]
-    if not value.get("start_time") and value.get("start_date"):  # a date-only field
-        return {"start": value.get("start_date"), "end": value.get("end_date") or None}
-    return {
-        "start": iso_utc(value.get("start_utc") or value.get("start")),
-        "end": iso_utc(value.get("end_utc")),
-    }
+    return {"start": _r_moment(raw[0], "start"), "end": _r_moment(raw[0], "end")}
 
 
 def _r_references(raw: list[Any], settings: Mapping[str, Any]) -> Any:
@@ -198,73 +247,81 @@ def _w_text(field: Field, value: Any) -> Any:
 
 
 def _w_number(field: Field, value: Any) -> Any:
-    parsed = number(value) if not isinstance(value, bool) else None
-    if parsed is None:
-        raise refuse(field, value, "expected a number")
-    return parsed
+    return _number_text(field, value, "expected a number below 1e15 in size")
 
 
 def _w_money(field: Field, value: Any) -> Any:
     allowed = settings_of(field).get("allowed_currencies") or []
-    expected = "expected {value, currency}" + (
-        f" with a currency of {', '.join(allowed)}" if allowed else ""
+    expected = (
+        "expected {value, currency}"
+        + (f" with a currency of {', '.join(allowed)} and" if allowed else " with")
+        + " a value below 1e15 in size"
     )
     if not isinstance(value, Mapping):
         raise refuse(field, value, expected)
-    amount = number(value.get("value")) if not isinstance(value.get("value"), bool) else None
     currency = value.get("currency")
-    if amount is None or not isinstance(currency, str) or (allowed and currency not in allowed):
+    if not isinstance(currency, str) or (allowed and currency not in allowed):
         raise refuse(field, value, expected)
-    return {"value": amount, "currency": currency}
+    return {"value": _number_text(field, value.get("value"), expected), "currency": currency}
 
 
 def choice_ids(field: Field, value: Any, multiple: bool | None = None) -> Any:
     """Option ids for option texts or ids; a list when the field (or a filter) takes many."""
     options = settings_of(field).get("options") or []
-    by_text = {o.get("text"): o["id"] for o in options if o.get("status", "active") == "active"}
-    ids = {o["id"] for o in options}
+    active = {o.get("text"): o["id"] for o in options if o.get("status", "active") == "active"}
+    deleted = {o.get("text") for o in options} | {o["id"] for o in options}
     if multiple is None:
         multiple = bool(settings_of(field).get("multiple"))
     given = listed(value)
     if len(given) > 1 and not multiple:
         raise refuse(field, value, "expected one option: the field takes one")
+    expected = f"expected one of {', '.join(printable(t) for t in active)}"
     chosen = []
     for one in given:
-        if isinstance(one, str) and one in by_text:
-            chosen.append(by_text[one])
-        elif isinstance(one, int) and not isinstance(one, bool) and one in ids:
+        if isinstance(one, str) and one in active:
+            chosen.append(active[one])
+        elif isinstance(one, int) and not isinstance(one, bool) and one in active.values():
             chosen.append(one)
+        elif isinstance(one, str | int) and not isinstance(one, bool) and one in deleted:
+            raise refuse(field, one, f"the option was deleted from the app; {expected}")
         else:
-            raise UnknownName(
-                field_name(field), f"expected one of {', '.join(map(str, by_text))}", one
-            )
+            raise UnknownName(field_name(field), expected, one)
     return chosen if multiple else chosen[0]
+
+
+def _w_moment(field: Field, end: str, when: Any, expected: str) -> dict[str, str]:
+    """One end of a date: a date alone, or a date-time sent in UTC."""
+    if not isinstance(when, str):
+        raise refuse(field, when, expected)
+    text = when.strip()
+    try:
+        if is_day(text):
+            return {f"{end}_date": date.fromisoformat(text).isoformat()}
+        if settings_of(field).get("time") == "disabled":
+            raise ValueError(text)
+        return {f"{end}_utc": podio_utc(moment(text))}
+    except (ValueError, OverflowError):  # no such date, or its UTC time leaves the calendar
+        raise refuse(field, when, expected) from None
 
 
 def _w_date(field: Field, value: Any) -> Any:
     date_only = settings_of(field).get("time") == "disabled"
+    ends = settings_of(field).get("end")
     expected = (
-        "expected a date YYYY-MM-DD" if date_only else "expected a date YYYY-MM-DD or a date-time"
-    ) + ", or {start, end}"
+        ("expected a date YYYY-MM-DD" if date_only else "expected a date YYYY-MM-DD or a date-time")
+        + " (years 1 to 9999)"
+        + (", or {start, end}" if ends != "disabled" else "")
+    )
     start, end = (
         (value.get("start"), value.get("end")) if isinstance(value, Mapping) else (value, None)
     )
-    out: dict[str, Any] = {}
-    for name, when in (("start", start), ("end", end)):
-        if when is None and name == "end":
-            continue
-        if not isinstance(when, str):
-            raise refuse(field, value, expected)
-        text = when.strip()
-        if is_day(text):
-            out[f"{name}_date"] = text
-            continue
-        if date_only:
-            raise refuse(field, value, expected)
-        try:
-            out[f"{name}_utc"] = podio_utc(moment(text))
-        except ValueError:
-            raise refuse(field, value, expected) from None
+    if end is not None and ends == "disabled":
+        raise refuse(field, value, "expected a start only: the field takes no end date")
+    if end is None and ends == "required":
+        raise refuse(field, value, "expected {start, end}: the field requires an end date")
+    out = _w_moment(field, "start", start, expected)
+    if end is not None:
+        out.update(_w_moment(field, "end", end, expected))
     return out
 
 
@@ -310,10 +367,11 @@ def _w_links(field: Field, value: Any) -> Links:
 
 
 def _w_location(field: Field, value: Any) -> Any:
+    """Addresses, each in the form Podio documents, `{"value": address}`."""
     places = listed(value)
     if not all(isinstance(p, str) and p for p in places):
         raise refuse(field, value, "expected an address (text), or a list of them")
-    return places
+    return [{"value": place} for place in places]
 
 
 def _w_whole(lowest: int, highest: int, what: str) -> Writer:
@@ -333,17 +391,26 @@ def _f_choices(field: Field, wanted: Any) -> Any:
 
 
 def _f_range(field: Field, wanted: Any) -> dict[str, Any]:
-    expected = "expected a number or {from, to}"
+    expected = "expected a number or {from, to} of numbers below 1e15 in size"
     bounds = wanted if isinstance(wanted, Mapping) else {"from": wanted, "to": wanted}
     if not bounds or not set(bounds) <= {"from", "to"}:
         raise refuse(field, wanted, expected)
     out = {}
     for end, value in bounds.items():
-        parsed = number(value) if not isinstance(value, bool) else None
-        if parsed is None:
+        parsed = decimal(value)
+        if parsed is None or abs(parsed) >= NUMBER_LIMIT:
             raise refuse(field, wanted, expected)
-        out[end] = parsed
+        out[end] = int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
     return out
+
+
+def _f_none(field: Field, wanted: Any) -> Any:
+    raise refuse(
+        field,
+        wanted,
+        f"Podio's filter does not filter on {field.get('type')} fields; filter on categories, "
+        "references, contacts, numbers, money, progress, duration, calculations or dates",
+    )
 
 
 def date_range(name: str, wanted: Any) -> dict[str, Any]:
@@ -355,11 +422,15 @@ def date_range(name: str, wanted: Any) -> dict[str, Any]:
     for end, value in wanted.items():
         text = value.strip() if isinstance(value, str) else ""
         if is_day(text):
-            out[end] = f"{text} {'00:00:00' if end == 'from' else '23:59:59'}"
+            try:
+                day = date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise InputError(name, expected, wanted) from None
+            out[end] = f"{day} {'00:00:00' if end == 'from' else '23:59:59'}"
             continue
         try:
             out[end] = podio_utc(moment(text))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InputError(name, expected, wanted) from None
     return out
 
@@ -379,56 +450,43 @@ def _objects(**properties: str) -> Shape:
     return Shape({"type": "object", "properties": props}, multiple="always")
 
 
-_PHONE = FieldType(
-    _r_typed, _w_typed(PHONE_TYPES), _as_given, _objects(type="string", value="string")
-)
-_FILES = FieldType(_r_files, _w_ids("file_id", "a file id"), _as_given, _objects(file_id="number"))
+_TYPED = _objects(type="string", value="string")
+_DATE = Shape({"type": "object", "properties": {"start": _STRING.json, "end": _STRING.json}})
+_MONEY = Shape({"type": "object", "properties": {"value": _NUMBER.json, "currency": _STRING.json}})
+_PHONE = FieldType(_r_typed, _w_typed(PHONE_TYPES), _f_none, _TYPED)
+_FILES = FieldType(_r_files, _w_ids("file_id", "a file id"), _f_none, _objects(file_id="number"))
 _CHOICE = FieldType(_r_category, choice_ids, _f_choices, Shape({"type": "string"}, True, "setting"))
+_IDS = {
+    key: _w_ids(key, what)
+    for key, what in (
+        ("item_id", "an item id"),
+        ("profile_id", "a profile id"),
+        ("user_id", "a user id"),
+    )
+}
 
+# "type" or "type:return_type" (a calculation is typed by what it returns)
 TYPES: dict[str, FieldType] = {
-    "text": FieldType(_r_scalar, _w_text, _as_given, _STRING),
+    "text": FieldType(_r_scalar, _w_text, _f_none, _STRING),
     "number": FieldType(_r_number, _w_number, _f_range, _NUMBER),
-    "money": FieldType(
-        _r_money,
-        _w_money,
-        _f_range,
-        Shape({"type": "object", "properties": {"value": _NUMBER.json, "currency": _STRING.json}}),
-    ),
+    "money": FieldType(_r_money, _w_money, _f_range, _MONEY),
     "calculation": FieldType(_r_calculation, None, _f_range, _NUMBER),
+    "calculation:date": FieldType(_r_calculation, None, _f_date, _DATE),
+    "calculation:text": FieldType(_r_scalar, None, _f_none, _STRING),
     "category": _CHOICE,
     "question": _CHOICE,
-    "date": FieldType(
-        _r_date,
-        _w_date,
-        _f_date,
-        Shape({"type": "object", "properties": {"start": _STRING.json, "end": _STRING.json}}),
-    ),
-    "app": FieldType(
-        _r_references,
-        _w_ids("item_id", "an item id"),
-        _w_ids("item_id", "an item id"),
-        _objects(item_id="number"),
-    ),
+    "date": FieldType(_r_date, _w_date, _f_date, _DATE),
+    "app": FieldType(_r_references, _IDS["item_id"], _IDS["item_id"], _objects(item_id="number")),
     "contact": FieldType(
-        _r_contacts,
-        _w_ids("profile_id", "a profile id"),
-        _w_ids("profile_id", "a profile id"),
-        _objects(profile_id="number"),
+        _r_contacts, _IDS["profile_id"], _IDS["profile_id"], _objects(profile_id="number")
     ),
-    "member": FieldType(
-        _r_contacts,
-        _w_ids("user_id", "a user id"),
-        _w_ids("user_id", "a user id"),
-        _objects(user_id="number"),
-    ),
-    "email": FieldType(
-        _r_typed, _w_typed(EMAIL_TYPES), _as_given, _objects(type="string", value="string")
-    ),
+    "member": FieldType(_r_contacts, _IDS["user_id"], _IDS["user_id"], _objects(user_id="number")),
+    "email": FieldType(_r_typed, _w_typed(EMAIL_TYPES), _f_none, _TYPED),
     "phone": _PHONE,
     "tel": _PHONE,
-    "embed": FieldType(_r_embeds, _w_links, _as_given, Shape(_STRING.json, multiple="always")),
+    "embed": FieldType(_r_embeds, _w_links, _f_none, Shape(_STRING.json, multiple="always")),
     "location": FieldType(
-        _r_locations, _w_location, _as_given, Shape(_STRING.json, multiple="always")
+        _r_locations, _w_location, _f_none, Shape(_STRING.json, multiple="always")
     ),
     "duration": FieldType(
         _r_number, _w_whole(0, 10**9, "a whole number of seconds"), _f_range, _NUMBER
@@ -443,21 +501,50 @@ UNKNOWN_TYPE = FieldType(_r_raw, _as_given, _as_given, _STRING)  # passed on as 
 
 
 def field_type(field: Field) -> FieldType:
-    return TYPES.get(str(field.get("type")), UNKNOWN_TYPE)
+    kind = str(field.get("type"))
+    returns = settings_of(field).get("return_type")
+    return TYPES.get(f"{kind}:{returns}") or TYPES.get(kind, UNKNOWN_TYPE)
 
 
 # ---- the item-level keys ---------------------------------------------------------------
 
 
+def _k_id(name: str, value: Any) -> int:
+    return whole_number(name, value, 1, 2**63 - 1)
+
+
+def _k_revision(name: str, value: Any) -> int:
+    return whole_number(name, value, 0, 2**63 - 1)
+
+
+def _k_external_id(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 255:
+        raise InputError(name, "expected text of 1 to 255 characters", value)
+    return value
+
+
+def _k_tags(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        raise InputError(name, "expected a list of texts", value)
+    return value
+
+
+def _k_file_ids(name: str, value: Any) -> list[int]:
+    if not isinstance(value, list):
+        raise InputError(name, "expected a list of file ids", value)
+    return [_k_id(name, one) for one in value]
+
+
 class ItemKey(NamedTuple):
     shape: Shape
     title: str
+    check: Callable[[str, Any], Any]  # (name, given) -> what Podio takes, or InputError
 
 
 ITEM_KEYS: dict[str, ItemKey] = {
-    "item_id": ItemKey(_NUMBER, "Item ID"),
-    "external_id": ItemKey(_STRING, "External ID"),
-    "revision": ItemKey(_NUMBER, "Revision (to refuse a conflicting change)"),
-    "tags": ItemKey(Shape(_STRING.json, multiple="always"), "Tags"),
-    "file_ids": ItemKey(Shape(_NUMBER.json, multiple="always"), "File IDs"),
+    "item_id": ItemKey(_NUMBER, "Item ID", _k_id),
+    "external_id": ItemKey(_STRING, "External ID", _k_external_id),
+    "revision": ItemKey(_NUMBER, "Revision (to refuse a conflicting change)", _k_revision),
+    "tags": ItemKey(Shape(_STRING.json, multiple="always"), "Tags", _k_tags),
+    "file_ids": ItemKey(Shape(_NUMBER.json, multiple="always"), "File IDs", _k_file_ids),
 }

@@ -4,6 +4,7 @@ filters in the same form: each a walk over the fields, by the row of their type
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -14,20 +15,24 @@ from podio_component.items.fields import (
     Links,
     UnknownName,
     date_range,
+    field_key,
     field_name,
     field_type,
+    printable,
     settings_of,
 )
 
 ITEM_DATES = ("created_on", "last_edit_on")  # item properties Find Items filters on
+MAX_LISTED = 12  # an unknown field's refusal lists the app's fields up to this many
 
 
 def item_values(item: Mapping[str, Any]) -> dict[str, Any]:
     """`values` for one item as Podio returns it (GET /item, or the filter call)."""
     values: dict[str, Any] = {}
     for field in item.get("fields") or []:
-        key = field.get("external_id") or str(field.get("field_id"))
-        values[key] = field_type(field).read(field.get("values") or [], settings_of(field))
+        values[field_key(field)] = field_type(field).read(
+            field.get("values") or [], settings_of(field)
+        )
     return values
 
 
@@ -45,40 +50,60 @@ class Write(NamedTuple):
 
 
 def split_body(body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(item-level keys, field values) of a message body; `fields.<external_id>` addresses a
-    field whose external id is also an item-level key."""
+    """(item-level keys, field values) of a message body; `fields.<key>` addresses a field
+    whose key is also an item-level key. A field given twice (`title` and `fields.title`)
+    is refused as ambiguous."""
     item: dict[str, Any] = {}
     values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
     for key, value in body.items():
         if key in ITEM_KEYS:
             item[key] = value
-        elif key.startswith("fields."):
-            values[key.removeprefix("fields.")] = value
-        else:
-            values[key] = value
+            continue
+        name = key.removeprefix("fields.")
+        if not name:
+            raise InputError(printable(key), "expected fields.<external_id> naming a field")
+        if name in values:
+            raise InputError(
+                printable(key), f"the field is given twice, as {printable(given_as[name])} too"
+            )
+        values[name] = value
+        given_as[name] = key
     return item, values
+
+
+def _active(app_fields: Sequence[Field]) -> dict[str, Field]:
+    return {field_key(f): f for f in app_fields if f.get("status", "active") == "active"}
+
+
+def _unknown(key: str, known: Mapping[str, Field], what: str) -> UnknownName:
+    """No such field: the app's fields named, or the closest of many."""
+    if len(known) <= MAX_LISTED:
+        names = ", ".join(printable(k) for k in sorted(known))
+        return UnknownName(printable(key), f"no such field {what}; its fields are {names}")
+    close = difflib.get_close_matches(key, list(known), n=5, cutoff=0.5)
+    hint = f"the closest are {', '.join(printable(k) for k in close)}" if close else "none is close"
+    return UnknownName(
+        printable(key), f"no such field {what} among its {len(known):,} fields; {hint}"
+    )
 
 
 def write_values(app_fields: Sequence[Field], values: Mapping[str, Any]) -> Write:
     """Every value checked and converted before anything is sent. `None` or `[]` clears a
     field. UnknownName for a field the app does not have (as known)."""
-    by_key = {
-        str(f.get("external_id")): f for f in app_fields if f.get("status", "active") == "active"
-    }
+    by_key = _active(app_fields)
     fields: dict[str, Any] = {}
     links: dict[str, list[str]] = {}
     for key, value in values.items():
         field = by_key.get(key)
         if field is None:
-            raise UnknownName(
-                key, f"no such field in the app; its fields are {', '.join(sorted(by_key))}"
-            )
-        if value is None or value == []:
-            fields[key] = []
-            continue
+            raise _unknown(key, by_key, "in the app")
         write = field_type(field).write
         if write is None:
             raise InputError(field_name(field), "it is calculated by Podio and cannot be written")
+        if value is None or value == []:
+            fields[key] = []
+            continue
         written = write(field, value)
         if isinstance(written, Links):
             links[key] = written.urls
@@ -87,10 +112,20 @@ def write_values(app_fields: Sequence[Field], values: Mapping[str, Any]) -> Writ
     return Write(fields, links)
 
 
+def missing_required(app_fields: Sequence[Field], write: Write) -> list[Field]:
+    """The app's required fields a create would leave empty."""
+    given = {k for k, v in write.fields.items() if v != []} | set(write.links)
+    return [
+        f
+        for key, f in _active(app_fields).items()
+        if (f.get("config") or {}).get("required") and key not in given
+    ]
+
+
 def filter_values(app_fields: Sequence[Field], filters: Mapping[str, Any]) -> dict[str, Any]:
     """Find Items' filters, keyed like the fields (plus created_on and last_edit_on), as the
     filter call takes them: option texts become ids, ranges become {from, to}."""
-    by_key = {str(f.get("external_id")): f for f in app_fields}
+    by_key = _active(app_fields)
     podio: dict[str, Any] = {}
     for key, wanted in filters.items():
         if key in ITEM_DATES:
@@ -98,8 +133,6 @@ def filter_values(app_fields: Sequence[Field], filters: Mapping[str, Any]) -> di
             continue
         field = by_key.get(key.removeprefix("fields."))
         if field is None:
-            raise UnknownName(
-                key, f"no such field to filter on; the app's fields are {', '.join(sorted(by_key))}"
-            )
-        podio[str(field.get("external_id"))] = field_type(field).filter(field, wanted)
+            raise _unknown(key, by_key, "to filter on")
+        podio[field_key(field)] = field_type(field).filter(field, wanted)
     return podio

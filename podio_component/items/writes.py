@@ -16,6 +16,7 @@ from typing import Any
 from podio_component.errors import InputError, PodioComponentError, PodioHTTPError
 from podio_component.items import api
 from podio_component.items.api import WriteOptions
+from podio_component.items.fields import printable
 from podio_component.items.values import Write
 from podio_component.podio.client import PodioClient
 from podio_component.redaction import logger
@@ -30,10 +31,18 @@ class DuplicateExternalId(PodioComponentError):
     """More than one item carries the external ID: nothing is changed."""
 
 
-def checked_external_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 255:
-        raise InputError("external_id", "expected text of 1 to 255 characters", value)
-    return value
+def check_in_app(client: PodioClient, app_id: int, item_id: int) -> None:
+    """Refuse to write into an item of another app: the step's fields (and their option ids)
+    mean nothing there. One read of the item."""
+    app = api.get_item(client, item_id).get("app") or {}
+    found = app.get("app_id")
+    if found != app_id:
+        name = app.get("name") or (app.get("config") or {}).get("name")
+        where = f"app {found}" + (f" ({printable(name)})" if name else "")
+        raise InputError(
+            "item_id",
+            f"item {item_id} is in {where}, not in this step's app {app_id}; nothing was written",
+        )
 
 
 def find_by_external_id(

@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from podio_component.json_text import dumps
 from podio_component.redaction import register_secret
 
 
@@ -26,9 +27,9 @@ class UndecryptableError(ValueError):
 def to_json(message: Any) -> bytes:
     """JSON as JavaScript's JSON.stringify writes it: no spaces, non-ASCII as UTF-8."""
     try:
-        return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+        return dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
     except UnicodeEncodeError:  # a lone surrogate: escape it, as JSON.stringify does
-        return json.dumps(message, separators=(",", ":")).encode()
+        return dumps(message, separators=(",", ":")).encode()
 
 
 class MessageCipher:

@@ -47,6 +47,26 @@ def error_response(request: Request, status: int, description: str) -> Response:
     return response
 
 
+BOOLEAN_PARAMS = ("hook", "silent", "mark_as_viewed", "alert_invite")
+_TRUE = ("1", "on", "true", "y", "yes")
+_FALSE = ("0", "false", "n", "no", "off")
+
+
+def flag(request: Request, name: str, default: bool) -> bool:
+    """A boolean query parameter, spelled as Podio accepts it (its 400 otherwise)."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE or value.lower() in _FALSE:
+        return value.lower() in _TRUE
+    accepted = ", ".join(f"'{v}'" for v in (*_TRUE, *_FALSE))
+    raise ApiError(
+        400,
+        "invalid_value",
+        f'Invalid value "{value}" (string): must be {{{accepted}, True, False}}',
+    )
+
+
 def bearer_token(request: Request) -> str | None:
     """The token from `Authorization: OAuth2 <t>` or `Bearer <t>`, or the legacy oauth_token."""
     header = request.headers.get("Authorization", "")
@@ -89,6 +109,8 @@ class PodioApp:
                 limit, remaining = self.world.count_call(
                     grant.ref_type, grant.ref_id, grant.client_id, endpoint in LIMITED_ENDPOINTS
                 )
+                for name in BOOLEAN_PARAMS:
+                    flag(request, name, True)  # a malformed one is Podio's 400
                 response = handler(request, grant, **args)
         except ApiError as exc:
             response = json_response(
@@ -204,7 +226,8 @@ class PodioApp:
     @api_route("/item/<int:item_id>", "GET", "PUT", "DELETE")
     def item(self, request: Request, grant: Grant, item_id: int) -> Response:
         if request.method == "GET":
-            return json_response(self.world.items.view(item_id))
+            viewed = flag(request, "mark_as_viewed", True)
+            return json_response(self.world.items.view(item_id, mark_as_viewed=viewed))
         if request.method == "PUT":
             return json_response(self.world.items.update(item_id, _json_object(request)))
         self.world.items.delete(item_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -43,7 +44,7 @@ def field_values(
 ) -> dict[int, list[Any]]:
     """Every field of a write, checked before anything is stored: {field_id: read form}."""
     by_key = {str(f["field_id"]): f for f in app["fields"]}
-    by_key.update({f["external_id"]: f for f in app["fields"]})
+    by_key.update({f["external_id"]: f for f in app["fields"] if f.get("external_id")})
     values: dict[int, list[Any]] = {}
     for key, raw in fields.items():
         definition = by_key.get(str(key))
@@ -89,11 +90,22 @@ def _text(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, A
     return {"value": raw}
 
 
-def _number(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, Any]:
-    raw = _unwrap(raw)
-    if isinstance(raw, bool):
+def _decimal(raw: Any) -> str:
+    """A number as Podio keeps it: a decimal string with 4 places, up to 15 digits before
+    the point (the emulator's reading of Podio's limit)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise TypeError(raw)
-    return {"value": f"{float(raw):.4f}"}
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise ValueError(raw) from None
+    if not value.is_finite() or abs(value) >= Decimal("1e15"):
+        raise ValueError(raw)
+    return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN))
+
+
+def _number(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, Any]:
+    return {"value": _decimal(_unwrap(raw))}
 
 
 def _money(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, Any]:
@@ -101,9 +113,7 @@ def _money(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, 
     allowed = definition.get("allowed_currencies")
     if not isinstance(currency, str) or (allowed and currency not in allowed):
         raise ValueError(currency)
-    if isinstance(raw["value"], bool):
-        raise TypeError(raw)
-    return {"value": f"{float(raw['value']):.4f}", "currency": currency}
+    return {"value": _decimal(raw["value"]), "currency": currency}
 
 
 def _category(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, Any]:
@@ -242,7 +252,7 @@ def plain(definition: dict[str, Any], value: dict[str, Any]) -> Any:
     if kind == "contact":
         return inner["profile_id"]
     if kind in ("number", "money", "calculation"):
-        return float(inner)
+        return Decimal(inner)
     if kind == "date":
         return value.get("start_utc")
     return inner

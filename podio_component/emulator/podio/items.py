@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,7 @@ class Items:
         self.embeds: dict[int, dict[str, Any]] = {}
         self.stored: dict[int, dict[str, Any]] = {}
         self.deleted: set[int] = set()
+        self.viewed: list[int] = []  # items read with mark_as_viewed (Podio's default)
         now = clock.now()
         for item in directory.seed_items:
             app = get(directory.apps, item["app_id"], "App")
@@ -64,8 +66,12 @@ class Items:
 
     # ---- reads -------------------------------------------------------------------------
 
-    def view(self, item_id: int) -> dict[str, Any]:
+    def view(self, item_id: int, *, mark_as_viewed: bool = False) -> dict[str, Any]:
+        """The item as GET /item/{id} gives it; `mark_as_viewed` (Podio's default on that
+        route) is recorded in `viewed`, as the user's notifications on it would be cleared."""
         with self.lock:
+            if mark_as_viewed:
+                self.viewed.append(item_id)
             if item_id in self.deleted:
                 raise ApiError(410, "gone", "Item has been deleted")
             item = get(self.stored, item_id, "Item")
@@ -154,7 +160,7 @@ class Items:
             return lambda i: i[name]
         for definition in app["fields"]:
             if sort_by in (
-                definition["external_id"],
+                definition.get("external_id"),
                 definition["field_id"],
                 str(definition["field_id"]),
             ):
@@ -393,9 +399,9 @@ def _calculate(app: dict[str, Any], item: dict[str, Any]) -> None:
         source = definition.get("doubles")
         if definition["type"] != "calculation" or not source:
             continue
-        base = next(f for f in app["fields"] if f["external_id"] == source)
+        base = next(f for f in app["fields"] if f.get("external_id") == source)
         found = item["values"].get(base["field_id"]) or []
-        doubled = [{"value": f"{float(found[0]['value']) * 2:.4f}"}] if found else []
+        doubled = [{"value": str(Decimal(found[0]["value"]) * 2)}] if found else []
         item["values"][definition["field_id"]] = doubled
 
 
@@ -410,7 +416,7 @@ def _matches(app: dict[str, Any], item: dict[str, Any], filters: dict[str, Any])
     """Field filters: a list of option, item or profile ids, or a {from, to} range for
     numbers, money, progress, duration and dates; `external_id` matches the item's."""
     by_key = {str(f["field_id"]): f for f in app["fields"]} | {
-        f["external_id"]: f for f in app["fields"]
+        f["external_id"]: f for f in app["fields"] if f.get("external_id")
     }
     for key, wanted in filters.items():
         if key == "external_id":

@@ -45,7 +45,7 @@ class Option(_Row):
 
 class AppField(_Row):
     field_id: int
-    external_id: str
+    external_id: str | None = None  # Podio allows a field without one
     type: str
     label: str
     options: list[Option] = []

@@ -113,7 +113,7 @@ def field_definition(definition: dict[str, Any]) -> dict[str, Any]:
     settings = {key: definition[key] for key in SETTINGS if key in definition}
     return {
         "field_id": definition["field_id"],
-        "external_id": definition["external_id"],
+        "external_id": definition.get("external_id"),
         "type": definition["type"],
         "label": definition["label"],
         "status": "active",
