@@ -13,7 +13,7 @@ from podio_component.errors import InputError, PodioComponentError
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
 from podio_component.forms.configs import FindItemsConfig
 from podio_component.forms.meta_model import find_meta_model
-from podio_component.items.api import PAGE_LIMIT, filter_items
+from podio_component.items.api import PAGE_LIMIT, filter_items, full_records
 from podio_component.items.app_fields import using
 from podio_component.items.fields import UnknownName
 from podio_component.items.values import filter_values, record
@@ -49,8 +49,11 @@ def process(
                 sort_desc=config.sort_desc,
                 limit=limit,
                 offset=emitted,
+                bundle=config.bundle,
             )
-            emit_each_or_page([record(i) for i in found.items], config.per_page)
+            items = found.items
+            records = full_records(client, items) if config.full_items else list(map(record, items))
+            emit_each_or_page(records, config.per_page)
             emitted += len(found.items)
             if len(found.items) < limit:
                 break

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from podio_component.contract.events import EMIT_BEHAVIORS
 from podio_component.errors import InputError
-from podio_component.items.api import WriteOptions
+from podio_component.items.api import FULL_ITEMS, WriteOptions
 from podio_component.podio.time import moment
 from podio_component.validation import choice, given_text, whole_number, yes_no
 
@@ -63,7 +63,21 @@ class ItemWriteConfig(_StepConfig):
         return WriteOptions(self.hook, self.silent)
 
 
-class FindItemsConfig(_StepConfig):
+class _FullItems(_StepConfig):
+    full_items: bool = Field(False, alias="fullItems")
+
+    @field_validator("full_items", mode="before")
+    @classmethod
+    def _full_items(cls, value: object) -> bool:
+        return yes_no(value, "fullItems")
+
+    @property
+    def bundle(self) -> str | None:
+        """What the filter is asked to add to each item."""
+        return FULL_ITEMS if self.full_items else None
+
+
+class FindItemsConfig(_FullItems):
     max_items: int = Field(100, alias="maxItems")
     sort_by: str | None = None
     sort_desc: bool = False
@@ -101,7 +115,7 @@ class FindItemsConfig(_StepConfig):
         return self.emit_behavior == "emitPage"
 
 
-class TriggerConfig(_StepConfig):
+class TriggerConfig(_FullItems):
     """New and Updated Items."""
 
     event: Literal["created", "updated"] = "updated"

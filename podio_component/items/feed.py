@@ -165,9 +165,17 @@ class Group:
 
 
 class Feed:
-    def __init__(self, client: PodioClient, app_id: int, event: Event, page_size: int) -> None:
+    def __init__(
+        self,
+        client: PodioClient,
+        app_id: int,
+        event: Event,
+        page_size: int,
+        bundle: str | None = None,
+    ) -> None:
         self.client = client
         self.app_id = app_id
+        self.bundle = bundle  # what the filter is asked to add to each item (`fields=`)
         self.key = "created_on" if event == "created" else "last_edit_on"
         self.page_size = page_size
         self.reading = Reading("default")
@@ -202,6 +210,7 @@ class Feed:
             sort_desc=desc,
             limit=min(limit, PAGE_LIMIT),
             offset=offset,
+            bundle=self.bundle,
         )
 
     def _range(self, low: int, high: int) -> dict[str, str]:

@@ -206,6 +206,9 @@ def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
             f"{PREFIX}AMQP_URI must be an address such as amqp://USER:PASSWORD@HOST:5672/VHOST "
             f"({amqp_problem})"
         )
+    api_uri = mandatory("API_URI")
+    if api_uri and urlsplit(api_uri).scheme not in ("http", "https"):
+        problems.append(f"{PREFIX}API_URI must be an http(s) URL, got {api_uri!r}")
     iv = mandatory("MESSAGE_CRYPTO_IV")
     if iv and len(iv.encode()) != 16:
         problems.append(f"{PREFIX}MESSAGE_CRYPTO_IV must be 16 bytes, got {len(iv.encode())}")

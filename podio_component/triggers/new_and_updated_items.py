@@ -21,6 +21,7 @@ from podio_component.errors import (
 )
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
 from podio_component.forms.configs import TriggerConfig
+from podio_component.items.api import full_records
 from podio_component.items.feed import (
     Cursor,
     Feed,
@@ -45,7 +46,7 @@ UNKNOWN = Reading("unknown")  # measured on the first run that has something to 
 def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> None:
     """One poll: emit what changed since the snapshot, a snapshot after each page."""
     config = parse(TriggerConfig, cfg)
-    feed = Feed(connect(cfg), config.app, config.event, config.page_size)
+    feed = Feed(connect(cfg), config.app, config.event, config.page_size, config.bundle)
     if environment().flow_type == "debug":
         _sample(feed, config)
         return
@@ -99,7 +100,7 @@ def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, Reading] | Non
             "of Podio's 250 an hour"
         )
     for page in feed.pages(cursor, upper):
-        _emit(page, config)
+        _emit(feed, page, config)
         _snapshot(config, page.cursor, reading)
 
 
@@ -119,11 +120,13 @@ def _sample(feed: Feed, config: TriggerConfig) -> None:
             f"No items found in app {config.app}. This error is only for Retrieve Sample; a "
             "flow's runs find nothing and emit nothing"
         )
-    _emit(Page(items, Cursor(0)), config)
+    _emit(feed, Page(items, Cursor(0)), config)
 
 
-def _emit(page: Page, config: TriggerConfig) -> None:
-    events.emit_each_or_page([record(item) for item in page.items], config.per_page)
+def _emit(feed: Feed, page: Page, config: TriggerConfig) -> None:
+    found = page.items
+    records = full_records(feed.client, found) if config.full_items else [record(i) for i in found]
+    events.emit_each_or_page(records, config.per_page)
 
 
 def _snapshot(config: TriggerConfig, cursor: Cursor, reading: Reading) -> None:

@@ -39,6 +39,7 @@ ENV = {
     **{f"ELASTICIO_{name}": f"{name.lower()}-value" for name in sailor_settings.MANDATORY},
     "ELASTICIO_MESSAGE_CRYPTO_IV": "iv=any16_symbols",
     "ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
+    "ELASTICIO_API_URI": "https://platform.example",
 }
 SETTINGS = sailor_settings.read(ENV)
 
@@ -114,6 +115,16 @@ def test_the_thread_pool_follows_the_prefetch_unless_set() -> None:
     assert read({**ENV, "ELASTICIO_RABBITMQ_PREFETCH_SAILOR": "10"}).worker_threads == 10
     env = {**ENV, "ELASTICIO_RABBITMQ_PREFETCH_SAILOR": "10"}
     assert read({**env, "ELASTICIO_CONSUMER_THREAD_POOL_SIZE": "4"}).worker_threads == 4
+
+
+def test_an_api_uri_of_another_scheme_is_named_with_every_other_problem() -> None:
+    broken = {**ENV, "ELASTICIO_API_URI": "ftp://platform.example", "ELASTICIO_REBOUND_LIMIT": "x"}
+    with pytest.raises(SettingsError) as caught:
+        sailor_settings.read(broken)
+    assert "ELASTICIO_API_URI must be an http(s) URL, got 'ftp://platform.example'" in str(
+        caught.value
+    )
+    assert "ELASTICIO_REBOUND_LIMIT" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -189,12 +189,12 @@ def test_edits_during_a_run_are_neither_lost_nor_doubled_and_come_next_run(
     real_filter = items.filter
     calls = [0]
 
-    def filter_then_edit(app_id: int, body: dict[str, Any], zone: str | None) -> dict[str, Any]:
+    def filter_then_edit(app_id: int, body: dict[str, Any], *rest: Any) -> dict[str, Any]:
         calls[0] += 1
         if calls[0] == at_call:  # while the run pages through: edit items before and after
             for item_id in (added[0], added[3], added[30], added[-1]):
                 edit(frozen_emulator, item_id, "edited during the run")
-        return real_filter(app_id, body, zone)
+        return real_filter(app_id, body, *rest)
 
     monkeypatch.setattr(items, "filter", filter_then_edit)
     first, snapshot = poll(trigger, cfg, snapshot)

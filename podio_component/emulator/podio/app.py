@@ -241,7 +241,16 @@ class PodioApp:
     def filter_items(self, request: Request, grant: Grant, app_id: int) -> Response:
         user = self.world.directory.users.get(grant.ref_id) if grant.ref_type == "user" else None
         zone = None if user is None else user.get("timezone")
-        return json_response(self.world.items.filter(app_id, _json_object(request), zone))
+        found = self.world.items.filter(app_id, _json_object(request), zone, _bundle(request))
+        return json_response(found)
+
+    @api_route("/item/app/<int:app_id>/v2", "GET")
+    def items_by_external_id(self, request: Request, grant: Grant, app_id: int) -> Response:
+        """Every item with the external ID (podio-py and podio-rb read it), as the filter
+        gives items."""
+        external_id = request.args.get("external_id", "")
+        body = {"filters": {"external_id": [external_id]}, "limit": 500}
+        return json_response(self.world.items.filter(app_id, body))
 
     @api_route("/item/app/<int:app_id>/external_id/<external_id>", "GET")
     def item_by_external_id(
@@ -281,6 +290,14 @@ class PodioApp:
 
 # Podio is slash-aware but tolerant; routes are matched with any trailing slash removed.
 ROUTES = api_route.map(oauth_route, strict_slashes=False)
+
+
+def _bundle(request: Request) -> frozenset[str]:
+    """What `fields=items.fields(a,b)` asks the filter to add to each item."""
+    asked = request.args.get("fields", "")
+    if not (asked.startswith("items.fields(") and asked.endswith(")")):
+        return frozenset()
+    return frozenset(part.strip() for part in asked[len("items.fields(") : -1].split(","))
 
 
 def _request_id(request: Request) -> str:

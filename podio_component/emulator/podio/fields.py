@@ -49,7 +49,7 @@ def field_values(
     for key, raw in fields.items():
         definition = by_key.get(str(key))
         if definition is None:
-            raise ApiError(400, "invalid_value", f"No field with id or external_id {key!r}")
+            raise ApiError(400, "invalid_value", f'Invalid value "{key}" (string): No field found')
         if definition["type"] == "calculation":
             raise ApiError(400, "invalid_value", f"The field {definition['label']!r} is read-only")
         raw_list = [] if raw is None else raw if isinstance(raw, list) else [raw]
@@ -128,6 +128,10 @@ def _category(definition: dict[str, Any], raw: Any, refs: References) -> dict[st
 def _date(definition: dict[str, Any], raw: Any, refs: References) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise TypeError(raw)
+    has_end = any(raw.get(k) for k in ("end", "end_date", "end_utc"))
+    ends = definition.get("end")
+    if (ends == "disabled" and has_end) or (ends == "required" and not has_end):
+        raise ValueError(raw)
     date_only = definition.get("time") == "disabled"
     out: dict[str, Any] = {}
     for end in ("start", "end"):

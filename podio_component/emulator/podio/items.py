@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import copy
+import json
 import random
 import threading
 import time
@@ -30,7 +31,8 @@ from podio_component.emulator.podio.model import (
     timestamp,
 )
 
-SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title")  # item properties
+SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title", "app_item_id")  # properties
+SHORT_LEAVES_OUT = ("app", "tags", "files", "comments")  # not in the filter's short items
 RANGE_KEYS = ("created_on", "last_edit_on")
 
 
@@ -57,6 +59,7 @@ class Items:
         self.stored: dict[int, dict[str, Any]] = {}
         self.deleted: set[int] = set()
         self.viewed: list[int] = []  # items read with mark_as_viewed (Podio's default)
+        self.bundles_tags = False  # whether fields=items.fields(tags) is honoured (unverified)
         now = clock.now()
         for item in directory.seed_items:
             app = get(directory.apps, item["app_id"], "App")
@@ -111,8 +114,26 @@ class Items:
                 "rights": ["view", "update", "delete"],
             }
 
+    def short_view(self, item_id: int, bundle: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """An item as the filter gives it: no app, tags, files or comments, but their counts;
+        `bundle` (from `fields=items.fields(files,tags)`) brings back files, and tags where
+        `bundles_tags` says Podio honours that (unverified: the emulator plays both)."""
+        full = self.view(item_id)
+        short = {k: v for k, v in full.items() if k not in SHORT_LEAVES_OUT}
+        short["file_count"] = len(full["files"])
+        short["comment_count"] = self.stored[item_id].get("comment_count", 0)
+        if "files" in bundle:
+            short["files"] = full["files"]
+        if "tags" in bundle and self.bundles_tags:
+            short["tags"] = full["tags"]
+        return short
+
     def filter(
-        self, app_id: int, body: dict[str, Any], user_zone: str | None = None
+        self,
+        app_id: int,
+        body: dict[str, Any],
+        user_zone: str | None = None,
+        bundle: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """Podio's filter call: field filters, created_on/last_edit_on ranges read as
         `self.reading` says (on `user_zone`'s clock, the asking user's, where it reads on the
@@ -130,12 +151,13 @@ class Items:
         }
         sort_by = body.get("sort_by")
         sort_key = self._sort_key(app, sort_by)
+        checked = _checked_filters(app, filters)
         with self.lock:
             items = [i for i in self.stored.values() if i["app_id"] == app_id]
             matched = [
                 i
                 for i in items
-                if _matches(app, i, filters)
+                if _matches(i, checked)
                 and all(
                     low(_epoch(i[k])) and high(_epoch(i[k])) for k, (low, high) in ranges.items()
                 )
@@ -146,7 +168,9 @@ class Items:
             return {
                 "total": len(items),
                 "filtered": len(matched),
-                "items": [self.view(i["item_id"]) for i in matched[offset : offset + limit]],
+                "items": [
+                    self.short_view(i["item_id"], bundle) for i in matched[offset : offset + limit]
+                ],
             }
 
     @staticmethod
@@ -261,6 +285,7 @@ class Items:
             self.view(item_id)
             item = self.stored[item_id]
             item["last_event_on"] = timestamp(self.clock.now())
+            item["comment_count"] = item.get("comment_count", 0) + 1
             comment_id = int(self.clock.now() * 1000) % 10**9
             self.changes.notify(
                 Change("comment.create", item["app_id"], item_id, {"comment_id": comment_id})
@@ -371,7 +396,12 @@ def _on_clock(text: str, zone: ZoneInfo) -> float:
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = body.get("fields", {})
     if not isinstance(fields, dict):
-        raise ApiError(400, "invalid_value", "fields must be an object")
+        raise ApiError(
+            400,
+            "invalid_value",
+            f"Invalid value {json.dumps(fields)} ({_json_kind(fields)}): must be object or must "
+            "be object",
+        )
     return fields
 
 
@@ -412,21 +442,52 @@ def _title(app: dict[str, Any], values: dict[int, list[Any]]) -> str:
     return str(app["item_name"])
 
 
-def _matches(app: dict[str, Any], item: dict[str, Any], filters: dict[str, Any]) -> bool:
-    """Field filters: a list of option, item or profile ids, or a {from, to} range for
-    numbers, money, progress, duration and dates; `external_id` matches the item's."""
+RANGED = ("number", "money", "progress", "duration", "calculation", "date")
+
+
+def _checked_filters(
+    app: dict[str, Any], filters: dict[str, Any]
+) -> list[tuple[dict[str, Any] | None, Any]]:
+    """Field filters as the filter call takes them, or Podio's 400: a list of option, item
+    or profile ids, or a {from, to} range on a number, money, progress, duration,
+    calculation or date field; `external_id` matches the item's."""
     by_key = {str(f["field_id"]): f for f in app["fields"]} | {
         f["external_id"]: f for f in app["fields"] if f.get("external_id")
     }
+    checked: list[tuple[dict[str, Any] | None, Any]] = []
     for key, wanted in filters.items():
         if key == "external_id":
-            allowed = wanted if isinstance(wanted, list) else [wanted]
-            if item.get("external_id") not in allowed:
-                return False
+            checked.append((None, wanted if isinstance(wanted, list) else [wanted]))
             continue
         definition = by_key.get(str(key))
         if definition is None:
-            raise ApiError(400, "invalid_value", f"Unknown filter key {key!r}")
+            raise ApiError(400, "invalid_value", f'Invalid value "{key}" (string): No field found')
+        if isinstance(wanted, dict):
+            numbers = definition["type"] != "date"
+            ends = [wanted.get(k) for k in ("from", "to") if wanted.get(k) is not None]
+            valid = definition["type"] in RANGED and all(
+                isinstance(e, int | float) and not isinstance(e, bool)
+                if numbers
+                else isinstance(e, str)
+                for e in ends
+            )
+            if not valid:
+                raise ApiError(
+                    400,
+                    "invalid_value",
+                    f"Invalid value {json.dumps(wanted)} (object): not a filter of a "
+                    f"{definition['type']} field",
+                )
+        checked.append((definition, wanted))
+    return checked
+
+
+def _matches(item: dict[str, Any], filters: list[tuple[dict[str, Any] | None, Any]]) -> bool:
+    for definition, wanted in filters:
+        if definition is None:
+            if item.get("external_id") not in wanted:
+                return False
+            continue
         found = [plain(definition, v) for v in item["values"].get(definition["field_id"], [])]
         if isinstance(wanted, dict):
             low, high = wanted.get("from"), wanted.get("to")
@@ -453,3 +514,9 @@ def _bounded(value: object, name: str, lowest: int, highest: int) -> int:
             400, "invalid_value", f"{name} must be an integer from {lowest} to {highest}"
         )
     return value
+
+
+def _json_kind(value: object) -> str:
+    return {list: "array", str: "string", bool: "boolean", dict: "object"}.get(
+        type(value), "integer" if isinstance(value, int) else "number"
+    )

@@ -106,11 +106,20 @@ def app_view(directory: Directory, app_id: int) -> dict[str, Any]:
     }
 
 
-SETTINGS = ("options", "multiple", "time", "allowed_currencies", "referenced_apps")
+SETTINGS = ("options", "multiple", "time", "end", "allowed_currencies", "return_type")
 
 
 def field_definition(definition: dict[str, Any]) -> dict[str, Any]:
+    """A field as GET /app/{id} gives it: settings as Podio sends them (options with their
+    status, referenced apps as objects)."""
     settings = {key: definition[key] for key in SETTINGS if key in definition}
+    if "options" in settings:
+        settings["options"] = [{"status": "active", **o} for o in settings["options"]]
+    if "referenced_apps" in definition:
+        settings["referenced_apps"] = [
+            {"view_id": None, "app": {"app_id": app_id, "status": "active"}}
+            for app_id in definition["referenced_apps"]
+        ]
     return {
         "field_id": definition["field_id"],
         "external_id": definition.get("external_id"),
