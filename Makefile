@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench bench-node fidelity module-map clean
+.PHONY: demo test test-fast lint bench bench-node lifecycle-node fidelity module-map clean
 
 $(BIN)/podio-component: pyproject.toml podio_component/__init__.py
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(BIN)/podio-component
 # This runtime and the Node.js one (installed from npm into a temporary directory), side by side.
 bench-node: $(BIN)/podio-component
 	$(BIN)/python -m bench.node
+
+# The lifecycle scenarios (startup, init, shutdown) under this runtime and the Node.js one.
+lifecycle-node: $(BIN)/podio-component
+	$(BIN)/python -m bench.lifecycle_node
 
 # The official podio-js (installed from npm into a temporary directory) against the emulator.
 fidelity: $(BIN)/podio-component

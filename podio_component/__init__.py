@@ -1,3 +1,3 @@
 """Podio component for elastic.io-style integration flows."""
 
-__version__ = "0.8.5"
+__version__ = "0.9.0"

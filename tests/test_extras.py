@@ -37,7 +37,17 @@ CORE = (
 @pytest.fixture(scope="module")
 def core_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Python whose only packages are the core ones and this checkout."""
-    home = tmp_path_factory.mktemp("core")
+    return python_with(tmp_path_factory.mktemp("core"), CORE)
+
+
+@pytest.fixture(scope="module")
+def emulator_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The core packages and the [emulator] extra, without the [runtime] one."""
+    return python_with(tmp_path_factory.mktemp("emulator"), (*CORE, "werkzeug", "markupsafe"))
+
+
+def python_with(home: Path, packages: tuple[str, ...]) -> Path:
+    """A Python whose only packages are `packages` and this checkout."""
     venv.create(home / "venv", with_pip=False)
     python = home / "venv" / "bin" / "python"
     site = Path(
@@ -50,12 +60,13 @@ def core_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     linked = home / "core-packages"
     linked.mkdir()
-    wanted = {name.replace("-", "_").lower() for name in CORE}
+    wanted = {name.replace("-", "_").lower() for name in packages}
     site_packages = Path(requests.__file__).parent.parent
     for top, dists in importlib.metadata.packages_distributions().items():
         if any(d.replace("-", "_").lower() in wanted for d in dists):
             for source in site_packages.glob(f"{top}*"):
-                if source.name in (top, f"{top}.py") or source.suffix == ".so":
+                kept = source.name in (top, f"{top}.py") or source.suffix in (".so", ".dist-info")
+                if kept and not (linked / source.name).exists():
                     (linked / source.name).symlink_to(source)
     (site / "core.pth").write_text(f"{linked}\n{ROOT}\n")
     return python
@@ -143,3 +154,23 @@ def test_the_platform_wing_needs_no_extra(core_python: Path) -> None:
     )
     done = subprocess.run([core_python, "-c", probe], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_webhook_gateway_without_the_runtime_extra_names_the_install(
+    emulator_python: Path,
+) -> None:
+    script = """
+import requests
+from podio_component.emulator import Emulator
+from podio_component.emulator.platform.gateway import Route
+with Emulator() as emulator:
+    emulator.platform.gateway.register("f1", Route("amqp://localhost", "q", None))
+    answer = requests.post(emulator.platform_url + "/hook/f1", json={}, timeout=10)
+    print(answer.status_code, answer.json()["error"])
+"""
+    done = subprocess.run(
+        [emulator_python, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("503 the emulator's webhook gateway needs the [runtime] extra")
+    assert done.stdout.strip().endswith("pip install 'podio-component[runtime]'")

@@ -35,6 +35,12 @@ def load(component_path: str = "") -> dict[str, Any]:
     raise UsageError(f"component.json not found (looked in {', '.join(map(str, candidates))})")
 
 
+def is_trigger(name: str, component_path: str = "") -> bool:
+    """Whether the function is one of the component's triggers (looked up first, as in
+    action())."""
+    return name in load(component_path).get("triggers", {})
+
+
 def action(name: str, component_path: str = "") -> dict[str, Any]:
     """A trigger or an action by its id, looked up in `triggers` first, then in `actions`,
     as the platform's runtimes do."""

@@ -26,6 +26,7 @@ from podio_component.emulator.podio.world import PodioWorld
 
 HOST = "127.0.0.1"
 SEED_VARIABLE = "PODIO_EMULATOR_SEED"
+CLI_FLOW = "emulator-flow"  # the flow id `emulator --env` names
 
 
 def tie_order_seed(given: int | None = None) -> int:
@@ -103,6 +104,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        self.platform.gateway.close()
         for server in (self._podio, self._platform):
             server.shutdown()
             server.server_close()
@@ -238,6 +240,9 @@ def serve_forever(
         variables = {
             **emulator.environment(),
             **emulator.sign_in_environment(),
+            # the webhook address of a flow the emulated platform runs (inactive until a step
+            # of it is started on RabbitMQ: see docs/emulator.md)
+            "ELASTICIO_FLOW_WEBHOOK_URI": f"{emulator.platform_url}/hook/{CLI_FLOW}",
             "EMULATOR_CFG": json.dumps(cfg_with_secret),  # step cfgs, for --cfg "$EMULATOR_CFG"
             "EMULATOR_TOKEN_CFG": json.dumps(cfg_with_token),
         }
@@ -248,6 +253,7 @@ def serve_forever(
                 "podio_api_url": emulator.podio_url,
                 "platform_api_uri": emulator.platform_url,
                 "environment": emulator.environment(),
+                "flow_webhook_uri": f"{emulator.platform_url}/hook/{CLI_FLOW}",
                 "cfg_with_secret": cfg_with_secret,
                 "cfg_with_inline_token": cfg_with_token,
                 "sign_in_environment": emulator.sign_in_environment(),

@@ -1,4 +1,5 @@
-"""The platform REST API: the step a container runs, and a credential's keys.
+"""The platform REST API: the step a container runs, a credential's keys, and the data a
+trigger's `startup` keeps for its `shutdown` (the hooks data).
 
 Uses the standard library's urllib (TLS verified, proxies from the environment) rather than
 requests: the step is fetched before the runtime starts consuming, and importing requests
@@ -23,7 +24,12 @@ TIMEOUT = 30.0  # seconds per call
 
 
 class PlatformApiError(PodioComponentError):
-    """The platform API could not be reached or refused the call."""
+    """The platform API could not be reached or refused the call (`status`, when it
+    answered)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class StepInfo(NamedTuple):
@@ -68,6 +74,19 @@ class PlatformApi:
         path = f"/v1/accounts/{quote(account_id, safe='')}"
         self._call("PUT", path, "update keys", {"keys": keys})
 
+    # ---- hooks data: POST, GET, DELETE /sailor-support/hooks/task/{flow}/startup/data ----
+
+    def store_startup_data(self, flow_id: str, data: Any) -> None:
+        """Keep `data` for the flow; PlatformApiError with status 409 when some is kept."""
+        self._call("POST", _hooks_path(flow_id), "store the startup data", data)
+
+    def startup_data(self, flow_id: str) -> Any:
+        """The data kept for the flow; PlatformApiError with status 404 when there is none."""
+        return self._call("GET", _hooks_path(flow_id), "read the startup data")
+
+    def delete_startup_data(self, flow_id: str) -> None:
+        self._call("DELETE", _hooks_path(flow_id), "delete the startup data")
+
     def _call(self, method: str, path: str, what: str, body: Any = None) -> Any:
         try:
             return self._retry.call(lambda: self._call_once(method, path, what, body))
@@ -86,8 +105,10 @@ class PlatformApi:
             with _OPENER.open(request, timeout=TIMEOUT) as response:
                 content = response.read()
         except urllib.error.HTTPError as exc:
-            error = Transient if exc.code >= 500 else PlatformApiError
-            raise error(f"could not {what}: the platform API answered HTTP {exc.code}") from None
+            problem = f"could not {what}: the platform API answered HTTP {exc.code}"
+            if exc.code >= 500:
+                raise Transient(problem) from None
+            raise PlatformApiError(problem, exc.code) from None
         except (urllib.error.URLError, OSError) as exc:
             raise Transient(
                 f"could not {what}: the platform API is unreachable ({type(exc).__name__})"
@@ -98,6 +119,10 @@ class PlatformApi:
             raise PlatformApiError(
                 f"could not {what}: the platform API's answer is not JSON"
             ) from None
+
+
+def _hooks_path(flow_id: str) -> str:
+    return f"/sailor-support/hooks/task/{quote(flow_id, safe='')}/startup/data"
 
 
 def _object(step: dict[str, Any], name: str) -> dict[str, Any]:

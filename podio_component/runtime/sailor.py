@@ -1,8 +1,11 @@
 """`podio-component sailor`: run the step's action on every message of its queue.
 
-Start-up: read the environment, look up the action (ELASTICIO_FUNCTION) in component.json,
-fetch the step from the platform API, connect to RabbitMQ, consume. Any failure there is one
-clear error and exit 1, with nothing consumed. Then each delivery is processed in a worker
+Start-up (see lifecycle.py): read the environment, look up the function (ELASTICIO_FUNCTION)
+in component.json, connect to RabbitMQ, fetch the step from the platform API, run the
+trigger's startup (STARTUP_REQUIRED) and init, consume. Any failure there is one clear error
+and exit 1, with nothing consumed; once connected, the failure is also published as an
+error message, as the Node.js runtime reports it. With HOOK_SHUTDOWN, the trigger's shutdown
+runs instead, without RabbitMQ. Then each delivery is processed in a worker
 thread (as many as the prefetch, or ELASTICIO_CONSUMER_THREAD_POOL_SIZE), while the I/O
 thread owns the connections. SIGTERM/SIGINT stop consuming at once, let the messages in
 flight finish (rebounding those only waiting to retry what is safe to try later), and exit 0
@@ -19,13 +22,13 @@ import threading
 import time
 from collections.abc import Mapping
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from podio_component.errors import PodioComponentError
-from podio_component.platform.api import PlatformApi, StepInfo
 from podio_component.redaction import logger
-from podio_component.runtime import bunyan, lifecycle
+from podio_component.runtime import bunyan, lifecycle, protocol
 from podio_component.runtime.amqp import Broker, BrokerError, Delivery
+from podio_component.runtime.crypto import MessageCipher
 from podio_component.runtime.ledger import Disposition, Ledger
 from podio_component.runtime.lifecycle import StartupError
 from podio_component.runtime.sailor_settings import SailorSettings
@@ -35,10 +38,9 @@ log = logger(__name__)
 
 
 class Sailor:
-    def __init__(
-        self, settings: SailorSettings, step: StepInfo, function: dict[str, Any], api: PlatformApi
-    ):
-        self.settings = settings
+    def __init__(self, started: lifecycle.Started) -> None:
+        settings = self.settings = started.settings
+        self.started = started
         self.stopping = threading.Event()  # shutdown asked: cut short the retry waits we may
         self.abandon = threading.Event()  # shutdown out of time: give up what is left
         self.finished = threading.Event()
@@ -55,16 +57,59 @@ class Sailor:
             self._on_cancelled,
         )
         self.ledger = Ledger(settings, self.broker, self._dispatch, self.abandon)
-        self.worker = Worker(settings, step, function, self.ledger, api, self.stopping)
+        self.worker: Worker | None = None  # once the step is known
 
     def start(self) -> None:
+        """Connect, fetch the step, run the lifecycle's startup and init, consume."""
+        try:
+            self.broker.start()
+        except BrokerError as exc:
+            raise StartupError(exc.message) from None
+        try:
+            step = lifecycle.fetch_step(self.started)
+            hooks = lifecycle.Hooks(self.started.function["main"], step, self.stopping)
+            if self.settings.startup_required:
+                lifecycle.run_startup(self.started, hooks)
+            hooks.call("init")
+        except Exception as exc:
+            self._report(exc)
+            raise StartupError(
+                exc.message if isinstance(exc, PodioComponentError) else repr(exc)
+            ) from None
+        self.worker = Worker(self.started, step, self.ledger, self.stopping)
         for number in range(self.settings.worker_threads):
             threading.Thread(target=self._work, name=f"worker-{number}", daemon=True).start()
         try:
-            self.broker.start()
             self.broker.consume(self.settings.listen_messages_on)
         except BrokerError as exc:
             raise StartupError(exc.message) from None
+
+    def _report(self, error: BaseException) -> None:
+        """A failure of the start, published as an error message, as the Node.js runtime's
+        reportError does (the ids in the headers, no input)."""
+        settings = self.settings
+        headers = {
+            **settings.additional_headers,
+            "execId": settings.exec_id,
+            "taskId": settings.flow_id,
+            "workspaceId": settings.workspace_id,
+            "containerId": settings.container_id,
+            "userId": settings.user_id,
+            "stepId": settings.step_id,
+            "compId": settings.comp_id,
+            "function": settings.function,
+        }
+        cipher = MessageCipher(settings.message_crypto_password, settings.message_crypto_iv)
+        content, _ = protocol.error_body(
+            cipher, error, None, 1, settings.outgoing_message_size_limit
+        )
+        properties = protocol.properties(headers, settings.amqp_persistent_messages)
+        try:
+            self.broker.publish(
+                settings.publish_messages_to, settings.error_routing_key, content, properties
+            )
+        except BrokerError as exc:
+            log.error("the start's failure could not be reported: %s", exc.message)
 
     def _dispatch(self, delivery: Delivery) -> None:
         """On the I/O thread: hand a new delivery to a worker thread."""
@@ -79,6 +124,7 @@ class Sailor:
                 disposition = Disposition((), ack=False, requeue=True)
             else:
                 try:
+                    assert self.worker is not None  # consuming starts once it is made
                     disposition = self.worker.process(delivery)
                 except Exception:
                     log.exception("the runtime failed on a message; it is rejected")
@@ -150,9 +196,11 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
     try:
-        settings, function, api, step = lifecycle.start(env)
-        _pin_to_one_core(settings)  # before any other thread starts: they inherit it
-        sailor = Sailor(settings, step, function, api)
+        start = lifecycle.start(env)
+        if start.settings.hook_shutdown:
+            lifecycle.stop(lifecycle.run_shutdown(start, threading.Event()))
+        _pin_to_one_core(start.settings)  # before any other thread starts: they inherit it
+        sailor = Sailor(start)
         if stop_asked.is_set():  # stopped while starting: nothing to finish
             lifecycle.stop(0)
         sailor.start()
@@ -164,7 +212,7 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     log.info(
         "Fully initialized and waiting for messages (%.0f ms)", (time.monotonic() - started) * 1000
     )
-    _warm_up(function["main"])
+    _warm_up(start.function["main"])
     code = sailor.run_until_stopped()
     log.info("stopped")
     lifecycle.stop(code)

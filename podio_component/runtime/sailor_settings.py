@@ -31,6 +31,9 @@ MANDATORY = (
     "API_URI",
     "API_USERNAME",
     "API_KEY",
+)
+# Mandatory unless HOOK_SHUTDOWN: a shutdown container never touches RabbitMQ.
+MESSAGING = (
     "AMQP_URI",
     "LISTEN_MESSAGES_ON",
     "PUBLISH_MESSAGES_TO",
@@ -42,11 +45,7 @@ MANDATORY = (
     "MESSAGE_CRYPTO_PASSWORD",
 )
 # Settings for features this runtime does not have: refused at start, never ignored.
-UNSUPPORTED = {
-    "STARTUP_REQUIRED": "startup and shutdown hooks",
-    "HOOK_SHUTDOWN": "startup and shutdown hooks",
-    "EMIT_LIGHTWEIGHT_MESSAGE": "lightweight messages (object storage)",
-}
+UNSUPPORTED = {"EMIT_LIGHTWEIGHT_MESSAGE": "lightweight messages (object storage)"}
 
 
 class SettingsError(PodioComponentError):
@@ -98,6 +97,8 @@ class SailorSettings(NamedTuple):
     shutdown_timeout: float  # seconds
     additional_headers: dict[str, str]
     pin_cpu: bool  # PODIO_PIN_CPU: one core when the prefetch is above 1
+    startup_required: bool  # run the trigger's startup and keep its data (the flow starts)
+    hook_shutdown: bool  # a shutdown container: the trigger's shutdown, then exit
 
 
 # name: (default, lowest); numbers are whole, as the platform sends them
@@ -123,6 +124,8 @@ _BOOLEANS = {
     "AMQP_PERSISTENT_MESSAGES": False,
     "NO_SELF_PASSTRHOUGH": False,  # spelled as the platform spells it
     "NO_ERROR_REPLIES": False,
+    "STARTUP_REQUIRED": False,
+    "HOOK_SHUTDOWN": False,
     **dict.fromkeys(UNSUPPORTED, False),
 }
 _DIGITS = re.compile(r"[0-9]+")
@@ -174,7 +177,9 @@ def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
     def mandatory(name: str) -> str:
         return env.get(PREFIX + name) or ""
 
-    missing = [PREFIX + name for name in MANDATORY if not mandatory(name)]
+    hook_shutdown = flag(env.get(PREFIX + "HOOK_SHUTDOWN"), False)
+    required = MANDATORY if hook_shutdown else MANDATORY + MESSAGING
+    missing = [PREFIX + name for name in required if not mandatory(name)]
     if missing:
         problems.append(f"missing {', '.join(missing)}")
 
@@ -227,7 +232,7 @@ def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
         for name in env.get(PREFIX + "ADDITIONAL_VARS_FOR_HEADERS", "").split(",")
         if name.strip() and env.get(name.strip()) is not None
     }
-    values = {name.lower(): mandatory(name) for name in MANDATORY}
+    values = {name.lower(): mandatory(name) for name in MANDATORY + MESSAGING}
     return SailorSettings(
         **values,
         component_path=env.get(PREFIX + "COMPONENT_PATH", ""),
@@ -254,4 +259,6 @@ def read(environ: Mapping[str, str] | None = None) -> SailorSettings:
         shutdown_timeout=float(shutdown),
         additional_headers=additional,
         pin_cpu=flag(env.get("PODIO_PIN_CPU"), True),
+        startup_required=flags["STARTUP_REQUIRED"],
+        hook_shutdown=hook_shutdown,
     )

@@ -20,15 +20,15 @@ from typing import Any
 from pika.spec import BasicProperties
 
 from podio_component.context import bound
+from podio_component.contract import descriptor
 from podio_component.errors import InputError, OutputTooLargeError, PodioComponentError
-from podio_component.platform.api import PlatformApi, StepInfo
+from podio_component.platform.api import StepInfo
 from podio_component.redaction import logger
 from podio_component.runtime import bunyan, protocol
 from podio_component.runtime.amqp import Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
 from podio_component.runtime.ledger import Disposition, Ledger, Publication
-from podio_component.runtime.lifecycle import host_context
-from podio_component.runtime.sailor_settings import SailorSettings
+from podio_component.runtime.lifecycle import Started, host_context
 from podio_component.runtime.step_state import StepEvents, StepState, json_copy
 
 log = logger(__name__)
@@ -43,22 +43,21 @@ class Worker:
 
     def __init__(
         self,
-        settings: SailorSettings,
+        started: Started,
         step: StepInfo,
-        function: Mapping[str, Any],
         ledger: Ledger,
-        api: PlatformApi,
         stopping: threading.Event,
     ) -> None:
-        self.settings = settings
+        settings = self.settings = started.settings
         self.step = step
-        self.action_main = str(function["main"])
-        # A polling trigger's ticks share the step's snapshot: one at a time, whatever the
-        # prefetch, and whatever a tick carries.
-        self.polling = function.get("type") == "polling"
-        self._tick = threading.Lock()
+        self.action_main = str(started.function["main"])
+        # A trigger's messages share the step's snapshot (a polling trigger's ticks, a
+        # webhook trigger's deliveries): one at a time, whatever the prefetch.
+        self.trigger = descriptor.is_trigger(settings.function, settings.component_path)
+        self.polling = started.function.get("type") == "polling"  # a tick's content is moot
+        self._one_at_a_time = threading.Lock()
         self.ledger = ledger
-        self.api = api
+        self.api = started.api
         self.stopping = stopping  # shutdown asked: cut short the retry waits we may
         self.cipher = MessageCipher(settings.message_crypto_password, settings.message_crypto_iv)
         self.state = StepState(step.snapshot, settings)
@@ -81,8 +80,8 @@ class Worker:
             base = protocol.outgoing_headers(incoming, self.settings)
             try:
                 message = self._input(message, headers)
-                if self.polling:
-                    with self._tick:
+                if self.trigger:
+                    with self._one_at_a_time:
                         output = self._run_action(message, incoming, base)
                 else:
                     output = self._run_action(message, incoming, base)

@@ -36,7 +36,10 @@ VECTOR_V2 = bytes.fromhex(
 )
 CIPHER = MessageCipher("testCryptoPassword", "iv=any16_symbols")
 ENV = {
-    **{f"ELASTICIO_{name}": f"{name.lower()}-value" for name in sailor_settings.MANDATORY},
+    **{
+        f"ELASTICIO_{name}": f"{name.lower()}-value"
+        for name in sailor_settings.MANDATORY + sailor_settings.MESSAGING
+    },
     "ELASTICIO_MESSAGE_CRYPTO_IV": "iv=any16_symbols",
     "ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
     "ELASTICIO_API_URI": "https://platform.example",
@@ -133,8 +136,6 @@ def test_an_api_uri_of_another_scheme_is_named_with_every_other_problem() -> Non
         ("ELASTICIO_RABBITMQ_PREFETCH_SAILOR", "ten", "must be a whole number of at least 1"),
         ("ELASTICIO_RABBITMQ_PREFETCH_SAILOR", "0", "must be a whole number of at least 1"),
         ("ELASTICIO_MESSAGE_CRYPTO_IV", "short", "must be 16 bytes"),
-        ("ELASTICIO_STARTUP_REQUIRED", "1", "does not support"),
-        ("ELASTICIO_HOOK_SHUTDOWN", "true", "does not support"),
         ("ELASTICIO_EMIT_LIGHTWEIGHT_MESSAGE", "yes", "does not support"),
         ("ELASTICIO_INPUT_FORMAT", "error", "is not supported"),
         ("PODIO_SHUTDOWN_TIMEOUT", "soon", "must be a number of seconds"),

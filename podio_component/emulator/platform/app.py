@@ -1,5 +1,6 @@
-"""The emulated platform API: secrets and their forced refresh, a flow's steps, account
-keys (updateKeys), startup-hook data, and a place for service containers to post results."""
+"""The emulated platform API: secrets and their forced refresh, a flow's steps (and the
+snapshots they publish), account keys (updateKeys), startup-hook data, a place for service
+containers to post results, and the webhook gateway."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import requests
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from podio_component.emulator.platform.gateway import Gateway
 from podio_component.emulator.web import Routes, json_response
 
 route = Routes()
@@ -46,6 +48,7 @@ class Platform:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # account id -> keys
     startup_data: dict[str, Any] = field(default_factory=dict)  # flow id -> data
     service_results: dict[str, list[Any]] = field(default_factory=dict)
+    gateway: Gateway = field(default_factory=Gateway)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_step(
@@ -58,17 +61,28 @@ class Platform:
         snapshot: dict[str, Any] | None = None,
         function: str = "makeRawRequest",
     ) -> None:
-        """A step of a flow, as GET /v1/tasks/{flow}/steps/{step} returns it."""
+        """A step of a flow, as GET /v1/tasks/{flow}/steps/{step} returns it. Given again
+        without a snapshot, it keeps the one it holds (a container restarted)."""
         with self.lock:
+            kept = self.steps.get((flow_id, step_id), {}).get("snapshot", {})
             self.steps[(flow_id, step_id)] = {
                 "id": step_id,
                 "comp_id": "podio-component",
                 "function": function,
                 "config": config,
-                "snapshot": snapshot or {},
+                "snapshot": kept if snapshot is None else snapshot,
                 "is_passthrough": is_passthrough,
                 "variables": {},
             }
+
+    def keep_snapshot(self, flow_id: str, step_id: str, event: str, data: Any) -> None:
+        """A snapshot a step published, stored as the platform stores it: `snapshot`
+        replaces, `updateSnapshot` merges."""
+        with self.lock:
+            step = self.steps.get((flow_id, step_id))
+            if step is None or not isinstance(data, dict):
+                return
+            step["snapshot"] = data if event == "snapshot" else {**step["snapshot"], **data}
 
     def add(self, name: str, client_id: str, tokens: dict[str, Any], fields: dict[str, Any]) -> str:
         secret_id = secrets.token_hex(12)
@@ -124,6 +138,9 @@ class PlatformApp:
         self.platform = platform
 
     def __call__(self, request: Request) -> Response:
+        flow_id, _, more = request.path.removeprefix("/hook/").partition("/")
+        if request.path.startswith("/hook/") and request.method in ("GET", "POST"):
+            return self.platform.gateway.handle(request, flow_id, more)  # public, no auth
         if not self._authorized(request):
             return error_response(request, 401, "Unauthorized")
         try:

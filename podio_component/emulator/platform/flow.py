@@ -4,11 +4,16 @@ The platform owns the topology; the runtime declares nothing. This declares, und
 prefix: an exchange; the step's input queue (rejected inputs dead-letter to `dead`); queues
 bound to the data, error and snapshot routing keys; and a parking queue on the rebound key,
 whose expired messages dead-letter back to the input, as the platform returns rebounds.
-Then it publishes encrypted inputs and reads what the runtime published.
+Then it publishes encrypted inputs and reads what the runtime published. Once a container
+is given its environment, the emulated platform keeps the snapshots the step publishes (a
+queue of its own on the snapshot key), and its webhook gateway routes the flow's webhook
+requests to the step.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -16,8 +21,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError
 from pika.spec import BasicProperties
 
+from podio_component.emulator.platform.gateway import Route
 from podio_component.runtime.crypto import MessageCipher
 from podio_component.runtime.protocol import protocol_version
 
@@ -52,9 +59,13 @@ class EmulatedStep:
         }
         self.queues = {kind: f"{prefix}:step_1:{kind}" for kind in self.routing_keys}
         self.return_rebounds = return_rebounds
+        self.flow_id = f"flow-{uuid.uuid4().hex[:8]}"
+        self.kept = f"{prefix}:step_1:snapshot-kept"  # the platform's copy of each snapshot
         self.cipher = MessageCipher(PASSWORD, IV)
         self._connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
         self._channel: BlockingChannel = self._connection.channel()
+        self._emulator: Emulator | None = None
+        self._keeping = threading.Event()  # set: the snapshot keeper stops
 
     # ---- topology ------------------------------------------------------------------------
 
@@ -72,6 +83,8 @@ class EmulatedStep:
                 arguments = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.input}
             channel.queue_declare(queue, arguments=arguments)
             channel.queue_bind(queue, self.exchange, self.routing_keys[kind])
+        channel.queue_declare(self.kept)
+        channel.queue_bind(self.kept, self.exchange, self.routing_keys["snapshot"])
         return self
 
     def add_queue(self, kind: str, arguments: dict[str, Any] | None = None) -> str:
@@ -91,8 +104,11 @@ class EmulatedStep:
         self._channel.queue_delete(self.input)
 
     def delete(self) -> None:
+        self._keeping.set()
+        if self._emulator is not None:
+            self._emulator.platform.gateway.unregister(self.flow_id)
         try:
-            for queue in (self.input, self.dead, *self.queues.values()):
+            for queue in (self.input, self.dead, self.kept, *self.queues.values()):
                 self._channel.queue_delete(queue)
             self._channel.exchange_delete(self.exchange)
         finally:
@@ -107,15 +123,23 @@ class EmulatedStep:
         snapshot: dict[str, Any] | None = None,
     ) -> dict[str, str]:
         """Everything the platform gives this step's container: the step registered with the
-        emulated platform API, its ids, the platform API and RabbitMQ settings."""
-        flow_id = f"flow-{uuid.uuid4().hex[:8]}"
+        emulated platform API (a snapshot given replaces the one it keeps), its ids, the
+        platform API and RabbitMQ settings, and the flow's webhook address."""
         emulator.platform.add_step(
-            flow_id, STEP_ID, cfg, is_passthrough=is_passthrough, snapshot=snapshot
+            self.flow_id, STEP_ID, cfg, is_passthrough=is_passthrough, snapshot=snapshot
         )
+        if self._emulator is None:  # the platform starts running the flow
+            self._emulator = emulator
+            route = Route(self.amqp_url, self.input, lambda m: self.cipher.encrypt(m, 1))
+            emulator.platform.gateway.register(self.flow_id, route)
+            threading.Thread(
+                target=self._keep_snapshots, name="snapshot-keeper", daemon=True
+            ).start()
         return {
             **emulator.environment(),
             **self.environment(),
-            "ELASTICIO_FLOW_ID": flow_id,
+            "ELASTICIO_FLOW_ID": self.flow_id,
+            "ELASTICIO_FLOW_WEBHOOK_URI": f"{emulator.platform_url}/hook/{self.flow_id}",
             "ELASTICIO_STEP_ID": STEP_ID,
             "ELASTICIO_EXEC_ID": "exec-1",
             "ELASTICIO_CONTAINER_ID": "container-1",
@@ -123,6 +147,30 @@ class EmulatedStep:
             "ELASTICIO_COMP_ID": "podio-component",
             "ELASTICIO_FUNCTION": "makeRawRequest",
         }
+
+    def _keep_snapshots(self) -> None:
+        """The platform's side of the snapshot key: each snapshot the step publishes is
+        stored with the step, so a container started later gets the latest."""
+        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_url))
+        channel = connection.channel()
+        try:
+            while not self._keeping.is_set():
+                method, properties, body = channel.basic_get(self.kept, auto_ack=True)
+                if method is None or properties is None or body is None:
+                    connection.sleep(0.02)
+                    continue
+                event = (properties.headers or {}).get("snapshotEvent", "snapshot")
+                try:
+                    data = json.loads(body)
+                except ValueError:
+                    continue  # not a snapshot (a test's reply_to pointed here): not kept
+                assert self._emulator is not None
+                self._emulator.platform.keep_snapshot(self.flow_id, STEP_ID, str(event), data)
+        except (AMQPError, OSError):
+            return  # the queue was deleted with the step
+        finally:
+            if connection.is_open:
+                connection.close()
 
     def environment(self, **overrides: str) -> dict[str, str]:
         """The runtime's RabbitMQ settings for this step (ELASTICIO_*)."""
