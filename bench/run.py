@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench import items, runtime, trigger
+from bench import item_events, items, runtime, trigger
 from podio_component.actions.make_raw_request import process
 from podio_component.errors import PodioComponentError
 from tests import broker
@@ -239,6 +239,8 @@ def report(results: dict[str, Any]) -> str:
             *items.report(results["items"]),
             "",
             *runtime.report(results["runtime"]),
+            "",
+            *item_events.report(results["item_events"]),
         ]
     )
 
@@ -269,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         broker.ensure()
         component_ms = results["per_message"]["figures"]["component"]["cpu_us"] / 1000
         results["runtime"] = runtime.bench_runtime(broker.AMQP_URL, base, component_ms, quick)
+        results["item_events"] = item_events.bench_item_events(broker.AMQP_URL, base, quick)
     print(report(results))
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")

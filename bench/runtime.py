@@ -44,9 +44,10 @@ class Run:
         podio_url: str,
         env: dict[str, str],
         processes: int = 1,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         self.flow = EmulatedStep(amqp_url).declare()
-        cfg = {"oauth": {"access_token": TOKEN}, "retries": "0"}
+        cfg = {"oauth": {"access_token": TOKEN}, "retries": "0", **(fields or {})}
         base = runtime_env(emulator, self.flow, cfg, PODIO_API_URL=podio_url)
         base.update(env)
         base.pop("PYTHONDONTWRITEBYTECODE", None)  # a container image ships compiled files

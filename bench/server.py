@@ -41,6 +41,11 @@ ITEM = json.dumps(
         ],
         "tags": ["bench"],
         "created_on": "2026-11-23 10:00:00",
+        "current_revision": {"revision": 3, "item_revision_id": 1448600003, "type": "update"},
+        "initial_revision": {"revision": 0, "item_revision_id": 1448600000, "type": "creation"},
+        "revisions": [
+            {"revision": n, "item_revision_id": 1448600000 + n, "type": "update"} for n in (3, 2, 1)
+        ],
         "link": "https://podio.com/x/1",
     }
 ).encode()

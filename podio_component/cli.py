@@ -1,5 +1,5 @@
-"""podio-component: run / verify / login / credentials / describe / emulator / demo / sailor /
-service."""
+"""podio-component: run / listen / verify / login / credentials / describe / emulator / demo /
+sailor / service."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from typing import Any
 from podio_component import __version__, logs
 from podio_component.context import bound, current
 from podio_component.contract import descriptor
-from podio_component.contract.events import Collected, Collector
 from podio_component.errors import PodioComponentError, UsageError
 from podio_component.extras import require
 from podio_component.json_text import dumps
+from podio_component.printed_events import PrintedEvents
 from podio_component.snapshot_file import SnapshotFile
 
 
@@ -47,6 +47,13 @@ def _seed_ties_arg(text: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
     return int(text)
+
+
+def _route_arg(text: str) -> tuple[str, str]:
+    public, _, local = text.partition("=")
+    if not public.startswith(("http://", "https://")) or not local.startswith("http"):
+        raise argparse.ArgumentTypeError(f"expected PUBLIC=LOCAL, two http(s) URLs, got {text!r}")
+    return public.rstrip("/"), local.rstrip("/")
 
 
 def _seed_arg(text: str) -> Any:
@@ -89,30 +96,6 @@ def _credential_variable() -> str | None:
         raise UsageError(exc.message) from None
 
 
-class _PrintEmitted(Collector):
-    """`run`: each emitted data message is one JSON line on stdout, as it is emitted; with
-    --snapshot, each snapshot (updates merged in) is written to the file at once."""
-
-    def __init__(self, collected: Collected, snapshot_file: SnapshotFile | None) -> None:
-        super().__init__(collected)
-        self._file = snapshot_file
-
-    def data(self, message: dict[str, Any]) -> None:
-        print(dumps(message, ensure_ascii=False), flush=True)
-
-    def snapshot(self, snapshot: dict[str, Any]) -> None:
-        super().snapshot(snapshot)
-        self._save()
-
-    def update_snapshot(self, changes: dict[str, Any]) -> None:
-        super().update_snapshot(changes)
-        self._save()
-
-    def _save(self) -> None:
-        if self._file is not None:
-            self._file.write(self._collected.snapshot)
-
-
 def _run(args: argparse.Namespace) -> int:
     function = descriptor.action(args.action)
     module = importlib.import_module(function["main"])
@@ -123,12 +106,18 @@ def _run(args: argparse.Namespace) -> int:
         msg = {}
     snapshot_file = SnapshotFile(args.snapshot) if args.snapshot else None  # checked first
     snapshot = snapshot_file.read() if snapshot_file else None
-    sink = _PrintEmitted(Collected(), snapshot_file)
+    sink = PrintedEvents(snapshot_file.write if snapshot_file else None)
     with bound(replace(current(), events=sink)):
         output = module.process(msg, _cfg(args), snapshot)
     if output is not None:  # what process returns is emitted the same way
         print(dumps(output, ensure_ascii=False))
     return 0
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from podio_component.listen import listen
+
+    return listen(args.trigger, _cfg(args), args.port, args.snapshot, args.public_url)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -217,6 +206,8 @@ def _emulator(args: argparse.Namespace) -> int:
             shell=args.env,
             reading=reading,
             tie_seed=tie_seed,
+            strict_hook_ports=args.strict_hook_ports,
+            hook_routes=args.route_hooks,
         )
     except OSError as exc:  # the port is taken, for example
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
@@ -262,6 +253,32 @@ def parser() -> argparse.ArgumentParser:
     _credential_option(run)
     run.set_defaults(handler=_run)
 
+    listen = commands.add_parser(
+        "listen",
+        help="run a webhook trigger on this machine: play the platform's gateway on "
+        "127.0.0.1, print each emitted message",
+    )
+    listen.add_argument("trigger", help="a webhook trigger from component.json, e.g. itemEvents")
+    listen.add_argument("--cfg", type=_json_arg, help="step cfg: JSON or @file")
+    listen.add_argument(
+        "--port", type=_port_arg, default=0, help="the gateway's port (default: a free one)"
+    )
+    listen.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="FILE",
+        help="keep the flow (its id, hooks and snapshot) in FILE, so that a later listen "
+        "with it adopts or removes the hooks this one leaves (default: in memory)",
+    )
+    listen.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address Podio calls instead of 127.0.0.1 (an https tunnel to the port); "
+        "/hook/<flow id> is added to it",
+    )
+    _credential_option(listen)
+    listen.set_defaults(handler=_listen)
+
     verify = commands.add_parser("verify", help="check a credential with one cheap call")
     verify.add_argument("--cfg", type=_json_arg, help="credential: JSON or @file")
     _credential_option(verify)
@@ -303,6 +320,21 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="seed of the order of items that share a sort value, to replay a run "
         "(default: PODIO_EMULATOR_SEED, else a new one, printed at start)",
+    )
+    emulator.add_argument(
+        "--strict-hook-ports",
+        action="store_true",
+        help="accept hook URLs on ports 80 and 443 only, as Podio does (default: any port "
+        "on a loopback host too, so that `listen` can be reached)",
+    )
+    emulator.add_argument(
+        "--route-hooks",
+        action="append",
+        default=[],
+        type=_route_arg,
+        metavar="PUBLIC=LOCAL",
+        help="deliver hooks whose URL starts with PUBLIC to LOCAL instead, e.g. "
+        "'https://tunnel.example=http://127.0.0.1:8700' (what a tunnel does)",
     )
     emulator.add_argument(
         "--env",

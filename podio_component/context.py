@@ -8,6 +8,8 @@
               (the request is safe to try again later) is cut short
     on_platform  the platform runs this (the runtime, a service container): the local
               credential store is never read
+    flow_record  reads the flow's startup record as the host keeps it (the platform's hooks
+              data, or `listen`'s), None where there is none (a single `run`)
 
 The runtime binds its own context around each message; everything else gets `DEFAULT`.
 A test binds one with a clock of its own instead of patching modules.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -57,6 +59,7 @@ class Context:
     clock: Clock = SYSTEM_CLOCK
     stopping: threading.Event | None = None
     on_platform: bool = False
+    flow_record: Callable[[], Any] | None = None
 
     def pause(self, seconds: float, abandonable: bool) -> None:
         """Wait before the next attempt; WaitAbandoned when a shutdown cuts short a wait

@@ -58,7 +58,7 @@ class RetrySettings(BaseModel):
         return whole_number("retriesDelay", value, 0, MAX_RETRIES_DELAY_MS)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -77,7 +77,7 @@ def checked_base_url(field: str, value: str) -> str:
         raise InputError(
             field, "expected an absolute http(s) URL such as https://api.podio.com", value
         )
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise InputError(field, "plain http is allowed only for loopback hosts; use https", value)
     if parts.query or parts.fragment:
         raise InputError(field, "expected a base URL without a query or fragment", value)
@@ -119,6 +119,10 @@ class Environment(BaseModel):
     platform_api_key: str | None = Field(None, alias="ELASTICIO_API_KEY", repr=False)
     workspace_id: str | None = Field(None, alias="ELASTICIO_WORKSPACE_ID")
     flow_type: str | None = Field(None, alias="ELASTICIO_FLOW_TYPE")  # "debug": Retrieve Sample
+    flow_id: str | None = Field(None, alias="ELASTICIO_FLOW_ID")
+    flow_webhook_uri: str | None = Field(None, alias="ELASTICIO_FLOW_WEBHOOK_URI")
+    # the key instant triggers derive their hook secret from (default ELASTICIO_API_KEY)
+    hook_key: str | None = Field(None, alias="PODIO_HOOK_KEY", repr=False)
 
     @field_validator("api_url", mode="before")
     @classmethod
@@ -146,7 +150,7 @@ class Environment(BaseModel):
     def _platform_uri(cls, value: str | None) -> str | None:
         return value.strip().rstrip("/") if value else None
 
-    @field_validator("platform_api_key", "client_secret")
+    @field_validator("platform_api_key", "client_secret", "hook_key")
     @classmethod
     def _secret(cls, value: str | None) -> str | None:
         register_secret(value)

@@ -22,13 +22,16 @@ PACKAGE = ROOT / "podio_component"
 # From the top down; a room imports only rooms of its own layer or below (see
 # docs/architecture.md), and never in a circle.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("command line", ("__main__.py", "cli.py", "demo.py", "snapshot_file.py")),
+    (
+        "command line",
+        ("__main__.py", "cli.py", "demo.py", "listen.py", "printed_events.py", "snapshot_file.py"),
+    ),
     ("local stand-ins", ("emulator",)),
     ("hosts", ("runtime", "signin")),
     ("actions and triggers", ("actions", "triggers", "verify_credentials.py", "events.py")),
     ("step forms", ("forms",)),
     ("credentials and the platform contract", ("credentials", "contract")),
-    ("Podio items", ("items",)),
+    ("Podio items and webhooks", ("items", "webhooks")),
     ("talking to Podio and to the platform", ("podio", "platform")),
     (
         "ground",

@@ -14,6 +14,7 @@ from podio_component.credentials.store import CredentialStore
 from podio_component.emulator import Emulator
 from podio_component.emulator.platform.broker import answers
 from podio_component.settings import ENVIRONMENT_NAMES, environment, reload_environment
+from podio_component.webhooks import known
 from tests import broker
 from tests.helpers import PLATFORM_ENV, ROOT, RecordingClock, SetEnv
 
@@ -29,6 +30,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("PODIO_CREDENTIALS_DIR", str(tmp_path / "credentials"))
     reload_environment()
     forget_credentials()
+    known.forget()
     yield
     forget_credentials()
 

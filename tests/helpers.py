@@ -139,3 +139,24 @@ def poll(trigger: Any, cfg: dict[str, Any], snapshot: Any) -> tuple[list[dict[st
     with events.collect() as collected:
         trigger.process({}, cfg, snapshot)
     return collected.data, collected.snapshot
+
+
+class PodioApi:
+    """The emulated Podio over loopback HTTP, as its first user: what a test does in Podio's
+    own UI or another integration would."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.url = emulator.podio_url
+        self.headers = {"Authorization": f"OAuth2 {emulator.issue_token()['access_token']}"}
+
+    def response(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return requests.request(method, self.url + path, headers=self.headers, timeout=10, **kwargs)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Podio's answer, parsed; an error answer fails the test."""
+        answer = self.response(method, path, **kwargs)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def hooks(self, app_id: int = 30) -> list[dict[str, Any]]:
+        return list(self.call("GET", f"/hook/app/{app_id}/"))

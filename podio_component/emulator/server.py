@@ -104,6 +104,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        self.world.hooks.close()
         self.platform.gateway.close()
         for server in (self._podio, self._platform):
             server.shutdown()
@@ -225,11 +226,15 @@ def serve_forever(
     shell: bool = False,
     reading: FilterReading | None = None,
     tie_seed: int | None = None,
+    strict_hook_ports: bool = False,
+    hook_routes: list[tuple[str, str]] | None = None,
 ) -> None:
     """The `podio-component emulator` command: print how to reach it (JSON, or `export`
     lines a shell can source), then run in the foreground until interrupted."""
     emulator = Emulator(seed, port=port, tie_seed=tie_seed)
     emulator.world.items.reading = reading or FilterReading()
+    emulator.world.hooks.strict_ports = strict_hook_ports
+    emulator.world.hooks.routes.extend(hook_routes or [])
     for method, pattern, outcomes in faults:
         emulator.faults.add(method, pattern, *outcomes)
     secret_id = emulator.create_secret(fields={"retries": "3", "retriesDelay": "1000"})

@@ -3,6 +3,7 @@ take their defaults, and a select refuses a value it does not offer, naming the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,6 +15,33 @@ from podio_component.podio.time import moment
 from podio_component.validation import choice, given_text, whole_number, yes_no
 
 EVENTS = ("created", "updated")
+
+
+def yes_no_select(field: str, value: object) -> bool:
+    """A Yes/No select, blank meaning yes; true/false and a checkbox's "on" (which flows
+    built before it was a select send) keep their meaning."""
+    given = given_text(value)
+    if given is None:
+        return True
+    if isinstance(given, str) and given.lower() in ("yes", "no"):
+        return given.lower() == "yes"
+    return yes_no(given, field)
+
+
+def multiple(field: str, value: object, offered: Sequence[str] | None = None) -> tuple[str, ...]:
+    """A multi-select: a list of texts (or one text, comma-separated), each one of `offered`
+    where given; blank means none."""
+    given = given_text(value)
+    if given is None:
+        return ()
+    items = given.split(",") if isinstance(given, str) else given
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise InputError(field, "expected a list of texts", value)
+    chosen = tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
+    unknown = [i for i in chosen if offered is not None and i not in offered]
+    if unknown:
+        raise InputError(field, f"expected some of {', '.join(offered or ())}", unknown[0])
+    return chosen
 
 
 def app_id(value: object) -> int:
@@ -44,14 +72,7 @@ class ItemWriteConfig(_StepConfig):
     @field_validator("hook", mode="before")
     @classmethod
     def _hook(cls, value: object) -> bool:
-        """A Yes/No select (blank means yes); true/false and a checkbox's "on", which flows
-        built before it was a select send, keep their meaning."""
-        given = given_text(value)
-        if given is None:
-            return True
-        if isinstance(given, str) and given.lower() in ("yes", "no"):
-            return given.lower() == "yes"
-        return yes_no(given, "hook")
+        return yes_no_select("hook", value)
 
     @field_validator("silent", mode="before")
     @classmethod
@@ -159,3 +180,34 @@ def start_second(value: object) -> int:
         return int(moment(value.strip()).timestamp())
     except ValueError:
         raise InputError("startTime", expected, value) from None
+
+
+ITEM_EVENTS = {"created": "item.create", "updated": "item.update", "deleted": "item.delete"}
+
+
+class ItemEventsConfig(_StepConfig):
+    """Item Events (instant)."""
+
+    events: tuple[str, ...] = ("created", "updated")
+    only_fields: tuple[str, ...] = Field((), alias="onlyFields")
+    include_changes: bool = Field(True, alias="includeChanges")
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: object) -> tuple[str, ...]:
+        return multiple("events", value, tuple(ITEM_EVENTS)) or ("created", "updated")
+
+    @field_validator("only_fields", mode="before")
+    @classmethod
+    def _only_fields(cls, value: object) -> tuple[str, ...]:
+        return multiple("onlyFields", value)
+
+    @field_validator("include_changes", mode="before")
+    @classmethod
+    def _include_changes(cls, value: object) -> bool:
+        return yes_no_select("includeChanges", value)
+
+    @property
+    def hook_types(self) -> list[str]:
+        """Podio's hook types for the chosen events."""
+        return [ITEM_EVENTS[event] for event in self.events]

@@ -77,15 +77,25 @@ def _active(app_fields: Sequence[Field]) -> dict[str, Field]:
 
 
 def _unknown(key: str, known: Mapping[str, Field], what: str) -> UnknownName:
+    return UnknownName(printable(key), _no_such_field(key, known, what))
+
+
+def _no_such_field(key: str, known: Mapping[str, Field], what: str) -> str:
     """No such field: the app's fields named, or the closest of many."""
     if len(known) <= MAX_LISTED:
         names = ", ".join(printable(k) for k in sorted(known))
-        return UnknownName(printable(key), f"no such field {what}; its fields are {names}")
+        return f"no such field {what}; its fields are {names}"
     close = difflib.get_close_matches(key, list(known), n=5, cutoff=0.5)
     hint = f"the closest are {', '.join(printable(k) for k in close)}" if close else "none is close"
-    return UnknownName(
-        printable(key), f"no such field {what} among its {len(known):,} fields; {hint}"
-    )
+    return f"no such field {what} among its {len(known):,} fields; {hint}"
+
+
+def check_field_keys(app_fields: Sequence[Field], keys: Sequence[str], setting: str) -> None:
+    """UnknownName, naming the setting, for the first key the app has no field for."""
+    by_key = _active(app_fields)
+    for key in keys:
+        if key not in by_key:
+            raise UnknownName(setting, _no_such_field(key, by_key, "in the app"), key)
 
 
 def write_values(app_fields: Sequence[Field], values: Mapping[str, Any]) -> Write:

@@ -281,6 +281,7 @@ class Broker:
             lambda done: channel.confirm_delivery(self._on_confirm, callback=done),
         )
         channel.add_on_return_callback(self._on_return)
+        connection.confirms = self._on_confirm  # type: ignore[attr-defined]
         self._publisher = channel
 
     async def _consume(self, queue: str) -> None:
@@ -402,12 +403,26 @@ class Broker:
         await asyncio.sleep(0.05)  # let the close frames go out
 
 
+_CONFIRMS = (Basic.Ack, Basic.Nack)
+
+
 class _DirectWriteConnection(AsyncioConnection):
     """pika hands each frame of a publish to its transport on its own, and the transport sends
     nothing until the loop reports the socket writable: three sends, the write watcher turned
     on and off, and an extra loop pass for every publish or ack. This sends the frames of one
     call in one write, at once, and leaves to pika only what the socket does not take (see
     docs/decisions.md; a candidate for pika itself)."""
+
+    confirms: Callable[[Any], None] | None = None  # the publisher channel's ack/nack handler
+
+    def _process_frame(self, frame_value: Any) -> None:
+        """A publish confirm goes straight to the handler pika would call for it, past pika's
+        generic callback dispatch (a decorated lookup per frame, as costly as the publish)."""
+        if self.confirms is not None and type(getattr(frame_value, "method", None)) in _CONFIRMS:
+            self.frames_received += 1  # type: ignore[attr-defined]
+            self.confirms(frame_value)
+            return
+        super()._process_frame(frame_value)  # type: ignore[misc]
 
     def _output_marshaled_frames(self, marshaled_frames: Sequence[bytes]) -> None:
         data = b"".join(marshaled_frames)

@@ -52,12 +52,39 @@ class Publication(NamedTuple):
     properties: BasicProperties
 
 
+class InFlight:
+    """The snapshot events of one message, published without the action waiting for their
+    confirms (on the I/O thread): the message's outcome waits for them instead."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.failed = False
+        self._then: Callable[[], None] | None = None
+
+    def started(self) -> None:
+        self.count += 1
+
+    def done(self, error: BaseException | None) -> None:
+        self.count -= 1
+        self.failed = self.failed or error is not None
+        if self.count == 0 and self._then is not None:
+            then, self._then = self._then, None
+            then()
+
+    def when_confirmed(self, then: Callable[[], None]) -> None:
+        if self.count == 0:
+            then()
+        else:
+            self._then = then
+
+
 class Disposition(NamedTuple):
     """What processing one delivery came to."""
 
     publications: tuple[Publication, ...]
     ack: bool
     requeue: bool = False
+    in_flight: InFlight | None = None  # its snapshot events, still to be confirmed
 
 
 class Settled:
@@ -156,14 +183,40 @@ class Ledger:
     # ---- publishing ----------------------------------------------------------------------
 
     def publish_and_wait(self, publication: Publication) -> None:
-        """From a worker: publish now (the events an action emits) and wait for the confirm;
+        """From a worker: publish now (the data an action emits) and wait for the confirm;
         raises when it cannot be published."""
         self.broker.run_and_wait(self._publish, publication, 0)
+
+    def publish_soon(self, publication: Publication, in_flight: InFlight) -> None:
+        """From a worker: publish now (a snapshot event), in order with what the worker
+        publishes next, without waiting for the confirm; `in_flight` counts it."""
+
+        def start() -> None:
+            in_flight.started()
+            self._publish(publication, 0, in_flight.done)
+
+        self.broker.run_soon(start)
 
     # ---- completion (called on the I/O thread, for a worker) -------------------------------
 
     def complete(self, delivery: Delivery, disposition: Disposition) -> None:
-        """Publish the disposition's messages, then settle the delivery."""
+        """Once the message's snapshot events are confirmed, publish the disposition's
+        messages, then settle the delivery; when an event was not taken, nothing more is
+        published and the input is rejected."""
+        in_flight = disposition.in_flight
+        if in_flight is None:
+            self._complete(delivery, disposition)
+            return
+
+        def confirmed() -> None:
+            if in_flight.failed:  # as if the event had failed the action: nothing more goes out
+                self._finish(delivery, Disposition((), ack=False))
+            else:
+                self._complete(delivery, disposition)
+
+        in_flight.when_confirmed(confirmed)
+
+    def _complete(self, delivery: Delivery, disposition: Disposition) -> None:
         remaining = [len(disposition.publications)]
         failed: list[bool] = [False]
 

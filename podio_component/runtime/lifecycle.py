@@ -69,8 +69,9 @@ class Hooks:
     """The trigger's `startup`, `init` and `shutdown`, called as the Node.js runtime calls
     them: with a copy of the step's cfg, no message context, a missing one skipped."""
 
-    def __init__(self, main: str, step: StepInfo, stopping: threading.Event) -> None:
-        self._main = main
+    def __init__(self, started: Started, step: StepInfo, stopping: threading.Event) -> None:
+        self._started = started
+        self._main = str(started.function["main"])
         self._step = step
         self._stopping = stopping
 
@@ -80,7 +81,7 @@ class Hooks:
         if not callable(function):
             log.warning("%s is not found in %s; skipped", name, self._main)
             return None
-        with bound(host_context(None, self._stopping)):
+        with bound(host_context(None, self._stopping, self._started)):
             return function(json_copy(self._step.config), *data)
 
 
@@ -107,18 +108,14 @@ def run_shutdown(started: Started, stopping: threading.Event) -> int:
     shutdown(cfg, None) still runs, so a trigger can clean up after a lost record, and there
     is nothing to delete."""
     try:
-        hooks = Hooks(started.function["main"], fetch_step(started), stopping)
-        flow_id = started.settings.flow_id
-        try:
-            data = started.api.startup_data(flow_id)
-        except PlatformApiError as exc:
-            if exc.status != 404:
-                raise
+        hooks = Hooks(started, fetch_step(started), stopping)
+        data = hooks_data(started)
+        if data is None:
             log.warning("no startup data is kept for the flow; shutdown runs without it")
             hooks.call("shutdown", None)
             return 0
         hooks.call("shutdown", data)
-        started.api.delete_startup_data(flow_id)
+        started.api.delete_startup_data(started.settings.flow_id)
     except Exception as exc:
         message = exc.message if isinstance(exc, PodioComponentError) else repr(exc)
         log.critical("the shutdown hook failed: %s", message)
@@ -127,11 +124,26 @@ def run_shutdown(started: Started, stopping: threading.Event) -> int:
     return 0
 
 
-def host_context(events: EventSink | None, stopping: threading.Event) -> Context:
+def host_context(events: EventSink | None, stopping: threading.Event, started: Started) -> Context:
     """The context the component's code runs in under the runtime: the platform runs it (no
-    local credential store), its events go to `events`, and a shutdown cuts short the waits
-    that may be abandoned."""
-    return Context(events=events, stopping=stopping, on_platform=True)
+    local credential store), its events go to `events`, a shutdown cuts short the waits
+    that may be abandoned, and the flow's hooks data can be read."""
+    return Context(
+        events=events,
+        stopping=stopping,
+        on_platform=True,
+        flow_record=lambda: hooks_data(started),
+    )
+
+
+def hooks_data(started: Started) -> Any:
+    """The flow's startup record on the platform, None when none is kept."""
+    try:
+        return started.api.startup_data(started.settings.flow_id)
+    except PlatformApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def stop(code: int) -> NoReturn:

@@ -67,7 +67,7 @@ class Sailor:
             raise StartupError(exc.message) from None
         try:
             step = lifecycle.fetch_step(self.started)
-            hooks = lifecycle.Hooks(self.started.function["main"], step, self.stopping)
+            hooks = lifecycle.Hooks(self.started, step, self.stopping)
             if self.settings.startup_required:
                 lifecycle.run_startup(self.started, hooks)
             hooks.call("init")
@@ -77,7 +77,10 @@ class Sailor:
                 exc.message if isinstance(exc, PodioComponentError) else repr(exc)
             ) from None
         self.worker = Worker(self.started, step, self.ledger, self.stopping)
-        for number in range(self.settings.worker_threads):
+        # A trigger's messages share the step's snapshot (a polling trigger's ticks, a webhook
+        # trigger's deliveries): one worker runs them, one at a time, in the order they came.
+        threads = 1 if self.worker.trigger else self.settings.worker_threads
+        for number in range(threads):
             threading.Thread(target=self._work, name=f"worker-{number}", daemon=True).start()
         try:
             self.broker.consume(self.settings.listen_messages_on)

@@ -27,7 +27,7 @@ from podio_component.redaction import logger
 from podio_component.runtime import bunyan, protocol
 from podio_component.runtime.amqp import Delivery
 from podio_component.runtime.crypto import MessageCipher, UndecryptableError
-from podio_component.runtime.ledger import Disposition, Ledger, Publication
+from podio_component.runtime.ledger import Disposition, InFlight, Ledger, Publication
 from podio_component.runtime.lifecycle import Started, host_context
 from podio_component.runtime.step_state import StepEvents, StepState, json_copy
 
@@ -51,13 +51,11 @@ class Worker:
         settings = self.settings = started.settings
         self.step = step
         self.action_main = str(started.function["main"])
-        # A trigger's messages share the step's snapshot (a polling trigger's ticks, a
-        # webhook trigger's deliveries): one at a time, whatever the prefetch.
         self.trigger = descriptor.is_trigger(settings.function, settings.component_path)
         self.polling = started.function.get("type") == "polling"  # a tick's content is moot
-        self._one_at_a_time = threading.Lock()
         self.ledger = ledger
         self.api = started.api
+        self.started = started
         self.stopping = stopping  # shutdown asked: cut short the retry waits we may
         self.cipher = MessageCipher(settings.message_crypto_password, settings.message_crypto_iv)
         self.state = StepState(step.snapshot, settings)
@@ -78,23 +76,35 @@ class Worker:
                 log.error("rejected a message that cannot be decrypted (%s)", exc)
                 return Disposition((), ack=False)
             base = protocol.outgoing_headers(incoming, self.settings)
-            try:
-                message = self._input(message, headers)
-                if self.trigger:
-                    with self._one_at_a_time:
-                        output = self._run_action(message, incoming, base)
-                else:
-                    output = self._run_action(message, incoming, base)
-            except PodioComponentError as exc:
-                if exc.retry_later:
-                    return self._rebound(delivery, exc, base)
-                return self._fail(exc, base, delivery)
-            except Exception as exc:
-                log.exception("the action failed")
-                return self._fail(exc, base, delivery)
-            if not output:
-                return Disposition((), ack=True)
-            return self._emit(output, message, incoming, base, delivery)
+            return self._outcome(delivery, headers, message, incoming, base)
+
+    def _outcome(
+        self,
+        delivery: Delivery,
+        headers: Mapping[str, Any],
+        message: Any,
+        incoming: Mapping[str, Any],
+        base: dict[str, Any],
+    ) -> Disposition:
+        in_flight = InFlight()
+        try:
+            message = self._input(message, headers)
+            cfg = json_copy(self.step.config)
+            events = self._events(message, cfg, incoming, base, in_flight)
+            output = self._run_action(message, cfg, events)
+            if output:
+                disposition = self._emit(output, message, incoming, base, delivery)
+            else:
+                disposition = Disposition((), ack=True)
+        except PodioComponentError as exc:
+            if exc.retry_later:
+                disposition = self._rebound(delivery, exc, base)
+            else:
+                disposition = self._fail(exc, base, delivery)
+        except Exception as exc:
+            log.exception("the action failed")
+            disposition = self._fail(exc, base, delivery)
+        return disposition._replace(in_flight=in_flight)
 
     # ---- running the action --------------------------------------------------------------
 
@@ -119,25 +129,30 @@ class Worker:
             )
         return taken
 
-    def _run_action(
-        self, message: dict[str, Any], incoming: Mapping[str, Any], base: dict[str, Any]
-    ) -> Any:
-        module = importlib.import_module(self.action_main)
-        cfg = json_copy(self.step.config)
-
+    def _events(
+        self,
+        message: dict[str, Any],
+        cfg: dict[str, Any],
+        incoming: Mapping[str, Any],
+        base: dict[str, Any],
+        in_flight: InFlight,
+    ) -> StepEvents:
         def publish_data(output: Mapping[str, Any]) -> None:  # emit_data: confirmed at once
             self.ledger.publish_and_wait(self._data(output, message, incoming, base))
 
-        events = StepEvents(
+        return StepEvents(
             self.state,
-            self.ledger.publish_and_wait,
+            lambda publication: self.ledger.publish_soon(publication, in_flight),
             publish_data,
             self.settings,
             self.api,
             cfg,
             base,
         )
-        with bound(host_context(events, self.stopping)):
+
+    def _run_action(self, message: dict[str, Any], cfg: dict[str, Any], events: StepEvents) -> Any:
+        module = importlib.import_module(self.action_main)
+        with bound(host_context(events, self.stopping, self.started)):
             return module.process(message, cfg, self.state.snapshot())
 
     # ---- what comes of it ----------------------------------------------------------------

@@ -203,6 +203,26 @@ def test_an_unroutable_output_is_logged_and_the_input_dead_lettered_not_retried(
     assert sailor.text().count("no queue is bound") == 1  # never retried
 
 
+def test_a_snapshot_the_broker_cannot_route_dead_letters_the_input(
+    emulator: Emulator, emulated_step: EmulatedStep, start_sailor: Start
+) -> None:
+    """Snapshot events are published without the action waiting for their confirms; the
+    input is still settled only once they are confirmed, and rejected when one is not."""
+    env = runtime_env(
+        emulator,
+        emulated_step,
+        {"_account": "account-1"},
+        ELASTICIO_COMPONENT_PATH=EVENTS_COMPONENT,
+        ELASTICIO_FUNCTION="emitEvents",
+        ELASTICIO_SNAPSHOT_ROUTING_KEY="no-queue-is-bound-here",
+    )
+    sailor = running(start_sailor, env)
+    emulated_step.publish({"n": 1})
+    assert len(emulated_step.take("dead")) == 1
+    assert emulated_step.depth("data") == 0  # the output waits for the snapshot's confirm
+    assert "no queue is bound for routing key 'no-queue-is-bound-here'" in sailor.text()
+
+
 def test_snapshots_and_update_keys_go_to_the_platform(
     emulator: Emulator, emulated_step: EmulatedStep, start_sailor: Start
 ) -> None:

@@ -15,9 +15,11 @@ import time
 import uuid
 from collections import deque
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from podio_component.contract.webhook_message import WebhookRequest, webhook_message
 from podio_component.emulator.web import json_response
 from podio_component.extras import MissingExtra, require
 from podio_component.redaction import logger
@@ -64,7 +66,7 @@ class Gateway:
             if len(self._recent) >= self.per_minute:
                 return json_response({"error": "Too many requests"}, 429)
             self._recent.append(now)
-            message = webhook_message(request, flow_id, more)
+            message = _message(request, flow_id, more)
             try:
                 self._publish(route, message)
             except MissingExtra as exc:
@@ -100,32 +102,14 @@ class Gateway:
             self._channels.clear()
 
 
-def webhook_message(request: Request, flow_id: str, more: str) -> dict[str, Any]:
-    """The platform's message for one webhook request: JSON bodies parsed, form fields as
-    strings, a GET's query as the body; headers lower-cased."""
-    query = {name: value for name, value in request.args.items()}
-    if request.method == "GET":
-        body: Any = query
-    elif request.mimetype == "application/json":
-        body = request.get_json(silent=True)
-    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        body = {name: value for name, value in request.form.items()}
-    else:
-        body = {"raw": request.get_data(as_text=True)}
-    url = request.full_path.rstrip("?")
-    message = {
-        "id": str(uuid.uuid4()),
-        "attachments": {},
-        "metadata": {},
-        "body": body if body is not None else {},
-        "headers": {name.lower(): value for name, value in request.headers.items()},
-        "url": url,
-        "originalUrl": url,
-        "method": request.method,
-        "query": query,
-        "params": {},
-        "taskId": flow_id,
-    }
-    if more:
-        message["additionalUrlPath"] = f"/{more}"
-    return message
+def _message(request: Request, flow_id: str, more: str) -> dict[str, Any]:
+    form = request.mimetype == "multipart/form-data"
+    incoming = WebhookRequest(
+        request.method,
+        request.full_path.rstrip("?"),
+        dict(request.args.items()),
+        dict(request.headers.items()),
+        "application/x-www-form-urlencoded" if form else request.mimetype,
+        urlencode(list(request.form.items())).encode() if form else request.get_data(),
+    )
+    return webhook_message(incoming, flow_id, more)

@@ -225,17 +225,62 @@ class PodioApp:
 
     @api_route("/item/<int:item_id>", "GET", "PUT", "DELETE")
     def item(self, request: Request, grant: Grant, item_id: int) -> Response:
+        items = self.world.items
         if request.method == "GET":
             viewed = flag(request, "mark_as_viewed", True)
-            return json_response(self.world.items.view(item_id, mark_as_viewed=viewed))
+            return json_response(items.view(item_id, mark_as_viewed=viewed))
+        hook = flag(request, "hook", True)
         if request.method == "PUT":
-            return json_response(self.world.items.update(item_id, _json_object(request)))
-        self.world.items.delete(item_id)
+            body = _json_object(request)
+            return json_response(items.update(item_id, body, _user(grant), hook))
+        items.delete(item_id, _user(grant), hook)
         return Response(status=204)
 
     @api_route("/item/app/<int:app_id>", "POST")
     def create_item(self, request: Request, grant: Grant, app_id: int) -> Response:
-        return json_response(self.world.items.create(app_id, _json_object(request), grant))
+        body = _json_object(request)
+        return json_response(
+            self.world.items.create(app_id, body, grant, flag(request, "hook", True))
+        )
+
+    @api_route("/item/<int:item_id>/revision", "GET")
+    def revisions(self, request: Request, grant: Grant, item_id: int) -> Response:
+        return json_response(self.world.items.revision_list(item_id))
+
+    @api_route("/item/<int:item_id>/revision/<int:revision>", "GET")
+    def revision(self, request: Request, grant: Grant, item_id: int, revision: int) -> Response:
+        with self.world.lock:
+            self.world.items.view(item_id)
+            return json_response(self.world.items.revisions.one(item_id, revision))
+
+    @api_route("/item/<int:item_id>/revision/<int:low>/<int:high>", "GET")
+    def revision_difference(
+        self, request: Request, grant: Grant, item_id: int, low: int, high: int
+    ) -> Response:
+        return json_response(self.world.items.difference(item_id, low, high))
+
+    # ---- hooks -------------------------------------------------------------------------
+
+    @api_route("/hook/<ref_type>/<int:ref_id>", "GET", "POST")
+    def hooks(self, request: Request, grant: Grant, ref_type: str, ref_id: int) -> Response:
+        if request.method == "GET":
+            return json_response(self.world.hooks.listed(ref_type, ref_id))
+        return json_response(self.world.hooks.create(ref_type, ref_id, _json_object(request)))
+
+    @api_route("/hook/<int:hook_id>", "DELETE")
+    def hook(self, request: Request, grant: Grant, hook_id: int) -> Response:
+        self.world.hooks.delete(hook_id)
+        return Response(status=204)
+
+    @api_route("/hook/<int:hook_id>/verify/request", "POST")
+    def request_verification(self, request: Request, grant: Grant, hook_id: int) -> Response:
+        self.world.hooks.request_verification(hook_id)
+        return Response(status=204)
+
+    @api_route("/hook/<int:hook_id>/verify/validate", "POST")
+    def validate_hook(self, request: Request, grant: Grant, hook_id: int) -> Response:
+        self.world.hooks.validate(hook_id, _json_object(request))
+        return Response(status=204)
 
     @api_route("/item/app/<int:app_id>/filter", "POST")
     def filter_items(self, request: Request, grant: Grant, app_id: int) -> Response:
@@ -268,7 +313,9 @@ class PodioApp:
             value = json.loads(request.get_data() or b"null")
         except ValueError:
             raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
-        return json_response(self.world.items.update(item_id, {"fields": {field: value}}))
+        body = {"fields": {field: value}}
+        hook = flag(request, "hook", True)
+        return json_response(self.world.items.update(item_id, body, _user(grant), hook))
 
     @api_route("/embed", "POST")
     def embed(self, request: Request, grant: Grant) -> Response:
@@ -298,6 +345,11 @@ def _bundle(request: Request) -> frozenset[str]:
     if not (asked.startswith("items.fields(") and asked.endswith(")")):
         return frozenset()
     return frozenset(part.strip() for part in asked[len("items.fields(") : -1].split(","))
+
+
+def _user(grant: Grant) -> int:
+    """Who a write is by, for its revision: the user, or 0 for an app."""
+    return grant.ref_id if grant.ref_type == "user" else 0
 
 
 def _request_id(request: Request) -> str:

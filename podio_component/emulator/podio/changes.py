@@ -14,12 +14,15 @@ Listener = Callable[["Change"], None]
 @dataclass(frozen=True)
 class Change:
     """`kind` is Podio's hook type: item.create, item.update, item.delete, comment.create or
-    file.change; `details` holds what that hook carries besides the item (comment_id, ...)."""
+    file.change; `details` holds what that hook carries besides the item (the revision's
+    numbers and external_id, comment_id, ...); `hook` is false for a write made with
+    `hook=false`, which Podio's webhooks do not hear."""
 
     kind: str
     app_id: int
     item_id: int
     details: dict[str, Any] = field(default_factory=dict)
+    hook: bool = True
 
 
 class Changes:

@@ -30,6 +30,7 @@ from podio_component.emulator.podio.model import (
     get,
     timestamp,
 )
+from podio_component.emulator.podio.revisions import Revisions
 
 SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title", "app_item_id")  # properties
 SHORT_LEAVES_OUT = ("app", "tags", "files", "comments")  # not in the filter's short items
@@ -60,6 +61,7 @@ class Items:
         self.deleted: set[int] = set()
         self.viewed: list[int] = []  # items read with mark_as_viewed (Podio's default)
         self.bundles_tags = False  # whether fields=items.fields(tags) is honoured (unverified)
+        self.revisions = Revisions()
         now = clock.now()
         for item in directory.seed_items:
             app = get(directory.apps, item["app_id"], "App")
@@ -98,11 +100,9 @@ class Items:
                 "created_on": item["created_on"],
                 "last_event_on": item["last_event_on"],
                 "revision": item["revision"],
-                "initial_revision": {"revision": 0, "created_on": item["created_on"]},
-                "current_revision": {
-                    "revision": item["revision"],
-                    "created_on": item["last_edit_on"],  # moves on field edits only
-                },
+                "initial_revision": self.revisions.initial(item_id),
+                "current_revision": self.revisions.on_item(item_id)[0],  # field edits only
+                "revisions": self.revisions.on_item(item_id),
                 "fields": [
                     {**views.field_definition(f), "values": copy.deepcopy(values[f["field_id"]])}
                     for f in app["fields"]
@@ -223,8 +223,10 @@ class Items:
                 item_id = self._next_id
                 self._next_id += 1
                 body = {"fields": one, "created_by": created_by}
-                self._store(app, item_id, body, field_values(app, one, self), self.clock.now())
-                self.changes.notify(Change("item.create", app_id, item_id))
+                item = self._store(
+                    app, item_id, body, field_values(app, one, self), self.clock.now()
+                )
+                self.changes.notify(Change("item.create", app_id, item_id, self._ids(item)))
                 ids.append(item_id)
             return ids
 
@@ -294,7 +296,9 @@ class Items:
 
     # ---- writes ------------------------------------------------------------------------
 
-    def create(self, app_id: int, body: dict[str, Any], grant: Grant) -> dict[str, Any]:
+    def create(
+        self, app_id: int, body: dict[str, Any], grant: Grant, hook: bool = True
+    ) -> dict[str, Any]:
         app = get(self.directory.apps, app_id, "App")
         values = field_values(app, _fields(body), self)
         _tags(body)
@@ -310,10 +314,12 @@ class Items:
             item = self._store(
                 app, item_id, {**body, "created_by": created_by}, values, self.clock.now()
             )
-            self.changes.notify(Change("item.create", app_id, item_id))
+            self.changes.notify(Change("item.create", app_id, item_id, self._ids(item), hook))
             return {"item_id": item_id, "title": item["title"], "app_item_id": item["app_item_id"]}
 
-    def update(self, item_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, item_id: int, body: dict[str, Any], by: int = 0, hook: bool = True
+    ) -> dict[str, Any]:
         with self.lock:
             self.view(item_id)  # 404 / 410 first
             item = self.stored[item_id]
@@ -330,20 +336,25 @@ class Items:
             if tags is not None:
                 item["tags"] = tags
             item["title"] = _title(app, item["values"])
-            item["revision"] += 1
-            item["last_edit_on"] = item["last_event_on"] = timestamp(self.clock.now())
+            now = self.clock.now()
+            item["revision"] = self.revisions.record(
+                item_id, "update", item["values"], by, now
+            ).revision
+            item["last_edit_on"] = item["last_event_on"] = timestamp(now)
             self.changes.notify(
-                Change("item.update", app["app_id"], item_id, {"revision": item["revision"]})
+                Change("item.update", app["app_id"], item_id, self._ids(item), hook)
             )
             return {"revision": item["revision"], "title": item["title"]}
 
-    def delete(self, item_id: int) -> None:
+    def delete(self, item_id: int, by: int = 0, hook: bool = True) -> None:
         with self.lock:
             self.view(item_id)
             item = self.stored.pop(item_id)
             self.deleted.add(item_id)
-            external_id = {"external_id": item.get("external_id")}
-            self.changes.notify(Change("item.delete", item["app_id"], item_id, external_id))
+            self.revisions.record(item_id, "delete", {}, by, self.clock.now())
+            self.changes.notify(
+                Change("item.delete", item["app_id"], item_id, self._ids(item), hook)
+            )
 
     def _store(
         self,
@@ -370,7 +381,30 @@ class Items:
         }
         self.stored[item_id] = item
         _calculate(app, item)
+        self.revisions.record(item_id, "creation", item["values"], item["created_by"], now)
         return item
+
+    def difference(self, item_id: int, low: int, high: int) -> list[dict[str, Any]]:
+        """GET /item/{id}/revision/{from}/{to}."""
+        with self.lock:
+            self.view(item_id)  # 404 / 410 first
+            app = self.directory.apps[self.stored[item_id]["app_id"]]
+            return self.revisions.difference(item_id, app, low, high)
+
+    def revision_list(self, item_id: int) -> list[dict[str, Any]]:
+        with self.lock:
+            self.view(item_id)
+            return self.revisions.listed(item_id)
+
+    def _ids(self, item: dict[str, Any]) -> dict[str, Any]:
+        """What a change of the item carries besides its id: its latest revision (both
+        numbers) and its external ID."""
+        latest = self.revisions.latest(item["item_id"])
+        return {
+            "revision": latest.revision,
+            "item_revision_id": latest.item_revision_id,
+            "external_id": item.get("external_id"),
+        }
 
 
 def _epoch(text: str) -> float:

@@ -1,5 +1,5 @@
 """The emulated Podio as one object: the seed, the clock, one lock, OAuth, items, files, the
-change seam and the hourly rate window. Pure Python with no HTTP; the WSGI layer turns
+change seam, webhooks and the hourly rate window. Pure Python with no HTTP; the WSGI layer turns
 ApiError into Podio's error envelope."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from podio_component.emulator.podio.changes import Changes
 from podio_component.emulator.podio.files import Files
+from podio_component.emulator.podio.hooks import Hooks
 from podio_component.emulator.podio.items import Items
 from podio_component.emulator.podio.model import (
     DEFAULT_TOKEN_LIFETIME,
@@ -68,6 +69,7 @@ class PodioWorld:
             self.lock,
             random.Random(tie_seed),  # noqa: S311 (an order to replay, not a secret)
         )
+        self.hooks = Hooks(self.directory.apps, self.changes, self.lock)
         self._windows: dict[tuple[str, int, str], _Window] = {}
 
     def expire_all_tokens(self) -> None:
