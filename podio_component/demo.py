@@ -5,6 +5,7 @@ RabbitMQ (AMQP_URL). Each step prints one summary line; --verbose adds its outpu
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -12,12 +13,15 @@ import tempfile
 import time
 from typing import Any
 
+import requests
+
 from podio_component.actions import make_raw_request
 from podio_component.emulator.faults import Fault
 from podio_component.emulator.platform import broker
 from podio_component.emulator.podio.model import rate_limit_text
 from podio_component.emulator.server import Emulator
 from podio_component.extras import MissingExtra, require
+from podio_component.printed_events import PrintedEvents
 from podio_component.redaction import without_password
 from podio_component.settings import reload_environment
 
@@ -57,6 +61,7 @@ def run_demo(verbose: bool = False) -> int:
         print(f"Step cfg: {json.dumps(cfg)} (the token comes from the Secrets API)\n")
         demo = Demo(emulator, cfg, verbose)
         item_id = _make_raw_request(demo)
+        _instant_event(demo)
         _through_rabbitmq(demo, item_id)
     return 0
 
@@ -86,6 +91,59 @@ def _make_raw_request(demo: Demo) -> int:
         "Podio's 420 'wait 1 seconds' was waited out, then the read was sent again.",
     )
     return item_id
+
+
+def _instant_event(demo: Demo) -> None:
+    """Item Events on this machine, as `podio-component listen` runs it: hooks registered
+    and verified, an item written in Podio by someone else, its event out of the trigger."""
+    from podio_component.listen import LocalFlow
+
+    class Kept(PrintedEvents):  # the events kept for this summary, not printed
+        def data(self, message: dict[str, Any]) -> None:
+            self.collected.data.append(message)
+
+    cfg = {**demo.cfg, "app": "30"}
+    flow = LocalFlow("itemEvents", 0, None, None)
+    events = Kept(flow.state.keep_snapshot)
+    collected = events.collected
+    quiet = logging.getLogger("podio_component")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # the hooks' verification is logged at info
+    with flow.host(events):
+        flow.start(cfg)
+        demo.emulator.world.hooks.wait_idle()
+        while flow.process_next(cfg, 0.2):  # the hooks' verifications
+            pass
+        colleague = demo.emulator.issue_token("grace@example.com")["access_token"]
+        started = time.monotonic()
+        item_id = _create(demo.emulator.podio_url, colleague, "Instant deal")
+        while not collected.data and flow.process_next(cfg, 10):
+            pass
+        elapsed = time.monotonic() - started
+        flow.stop(cfg)
+    quiet.setLevel(level)
+    (event,) = (message["body"] for message in collected.data)
+    print(
+        f"Instant event: item {item_id} created in Podio by another user -> Item Events "
+        f"emitted {event['event']!r} {elapsed * 1000:.0f} ms after the write (Podio's hook, "
+        "verified, through the flow's gateway on 127.0.0.1, as `podio-component listen` "
+        "runs it). Its hooks are removed again.",
+        flush=True,
+    )
+    if demo.verbose:
+        print(json.dumps(event, ensure_ascii=False, indent=2), flush=True)
+
+
+def _create(podio_url: str, token: str, title: str) -> int:
+    """An item written straight to Podio's API, as a person's other tool would."""
+    answer = requests.post(
+        f"{podio_url}/item/app/30/",
+        json={"fields": {"title": title}},
+        headers={"Authorization": f"OAuth2 {token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return int(answer.json()["item_id"])
 
 
 def _through_rabbitmq(demo: Demo, item_id: int) -> None:

@@ -29,7 +29,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from podio_component.context import bound, current
+from podio_component.context import EventSink, bound, current
 from podio_component.contract import descriptor
 from podio_component.contract.webhook_message import WebhookRequest, webhook_message
 from podio_component.errors import PodioComponentError, UsageError
@@ -134,65 +134,83 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("gateway: " + format, *args)
 
 
+class LocalFlow:
+    """A webhook trigger's flow run in this process: its gateway serving, its environment
+    set (flow id, webhook address, hook key), its state kept."""
+
+    def __init__(
+        self, trigger: str, port: int, snapshot: Path | None, public_url: str | None
+    ) -> None:
+        function = descriptor.action(trigger)
+        if function.get("type") == "polling":
+            raise UsageError(f"listen runs webhook triggers; {trigger} polls: use `run {trigger}`")
+        self.module = importlib.import_module(function["main"])
+        base = checked_base_url("--public-url", public_url) if public_url else None
+        self.state = ListenState(SnapshotFile(snapshot) if snapshot else None)
+        self.gateway = Gateway(port, self.state.flow_id)
+        self.local = f"{self.gateway.url}/hook/{self.state.flow_id}"
+        self.uri = f"{base}/hook/{self.state.flow_id}" if base else self.local
+        os.environ.update(
+            ELASTICIO_FLOW_ID=self.state.flow_id,
+            ELASTICIO_FLOW_WEBHOOK_URI=self.uri,
+            PODIO_HOOK_KEY=self.state.hook_key,
+        )
+        reload_environment()
+        threading.Thread(target=self.gateway.serve_forever, args=(0.1,), daemon=True).start()
+
+    def host(self, events: EventSink) -> Any:
+        """The context the trigger runs in: `events`, and the flow's record as kept here."""
+        return bound(replace(current(), events=events, flow_record=lambda: self.state.record))
+
+    def start(self, cfg: Any) -> None:
+        """startup, once the hooks a killed `listen` left at another address are removed;
+        init."""
+        left = self.state.record
+        if isinstance(left, dict) and left.get("webhookUri") not in (None, self.uri):
+            with contextlib.suppress(PodioComponentError):
+                _call(self.module, "shutdown", cfg, left)
+            self.state.keep_record(None)
+        self.state.keep_record(_call(self.module, "startup", cfg) or {})
+        _call(self.module, "init", cfg)
+
+    def process_next(self, cfg: Any, timeout: float) -> bool:
+        """The next delivery, if one comes within `timeout` seconds; an error is printed, as
+        the platform would report it, and the flow goes on."""
+        try:
+            message = self.gateway.messages.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        try:
+            self.module.process(message, cfg, self.state.snapshot)
+        except PodioComponentError as exc:
+            print(f"error: {exc.message}", file=sys.stderr, flush=True)
+        return True
+
+    def stop(self, cfg: Any) -> None:
+        """The gateway closed, the trigger's shutdown run, the record forgotten."""
+        self.gateway.shutdown()
+        _call(self.module, "shutdown", cfg, self.state.record)
+        self.state.keep_record(None)
+
+
 def listen(trigger: str, cfg: Any, port: int, snapshot: Path | None, public_url: str | None) -> int:
-    function = descriptor.action(trigger)
-    if function.get("type") == "polling":
-        raise UsageError(f"listen runs webhook triggers; {trigger} polls: use `run {trigger}`")
-    module = importlib.import_module(function["main"])
-    base = checked_base_url("--public-url", public_url) if public_url else None
-    state = ListenState(SnapshotFile(snapshot) if snapshot else None)
-    gateway = Gateway(port, state.flow_id)
-    uri = f"{base or gateway.url}/hook/{state.flow_id}"
-    os.environ.update(
-        ELASTICIO_FLOW_ID=state.flow_id,
-        ELASTICIO_FLOW_WEBHOOK_URI=uri,
-        PODIO_HOOK_KEY=state.hook_key,
-    )
-    reload_environment()
-    threading.Thread(target=gateway.serve_forever, args=(0.1,), daemon=True).start()
-    where = "" if base is None else f"; Podio calls {uri}"
-    print(f"listening on {gateway.url}/hook/{state.flow_id}{where}", file=sys.stderr, flush=True)
+    flow = LocalFlow(trigger, port, snapshot, public_url)
+    where = "" if flow.uri == flow.local else f"; Podio calls {flow.uri}"
+    print(f"listening on {flow.local}{where}", file=sys.stderr, flush=True)
     stop = threading.Event()
     for name in ("SIGINT", "SIGTERM"):  # set even where a shell made the process ignore them
         signal.signal(getattr(signal, name), lambda *_: stop.set())
-    events = PrintedEvents(state.keep_snapshot)
-    host = replace(current(), events=events, flow_record=lambda: state.record)
-    try:
-        with bound(host):
-            _start(module, cfg, state, uri)
-            _serve(module, cfg, state, gateway, stop)
-    finally:
-        gateway.shutdown()
-    with bound(host):
-        _call(module, "shutdown", cfg, state.record)
-    state.keep_record(None)
+    with flow.host(PrintedEvents(flow.state.keep_snapshot)):
+        try:
+            flow.start(cfg)
+            while not stop.is_set():
+                flow.process_next(cfg, 0.2)
+        except BaseException:
+            flow.gateway.shutdown()  # a start that failed leaves its record for the next
+            raise
+        flow.stop(cfg)
     print("stopped; the flow's hooks are removed", file=sys.stderr, flush=True)
     return 0
-
-
-def _start(module: ModuleType, cfg: Any, state: ListenState, uri: str) -> None:
-    """startup, once the hooks a killed `listen` left at another address are removed; init."""
-    left = state.record
-    if isinstance(left, dict) and left.get("webhookUri") not in (None, uri):
-        with contextlib.suppress(PodioComponentError):
-            _call(module, "shutdown", cfg, left)
-        state.keep_record(None)
-    state.keep_record(_call(module, "startup", cfg) or {})
-    _call(module, "init", cfg)
-
-
-def _serve(
-    module: ModuleType, cfg: Any, state: ListenState, gateway: Gateway, stop: threading.Event
-) -> None:
-    while not stop.is_set():
-        try:
-            message = gateway.messages.get(timeout=0.2)
-        except queue.Empty:
-            continue
-        try:
-            module.process(message, cfg, state.snapshot)
-        except PodioComponentError as exc:  # as the platform would: one error, the flow goes on
-            print(f"error: {exc.message}", file=sys.stderr, flush=True)
 
 
 def _call(module: ModuleType, name: str, cfg: Any, *data: Any) -> Any:

@@ -142,12 +142,13 @@ def poll(trigger: Any, cfg: dict[str, Any], snapshot: Any) -> tuple[list[dict[st
 
 
 class PodioApi:
-    """The emulated Podio over loopback HTTP, as its first user: what a test does in Podio's
-    own UI or another integration would."""
+    """The emulated Podio over loopback HTTP, as a seeded user (the first by default): what
+    a person or another integration does in Podio."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, mail: str | None = None) -> None:
         self.url = emulator.podio_url
-        self.headers = {"Authorization": f"OAuth2 {emulator.issue_token()['access_token']}"}
+        token = emulator.issue_token(mail)["access_token"]
+        self.headers = {"Authorization": f"OAuth2 {token}"}
 
     def response(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return requests.request(method, self.url + path, headers=self.headers, timeout=10, **kwargs)

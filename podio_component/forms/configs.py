@@ -182,7 +182,13 @@ def start_second(value: object) -> int:
         raise InputError("startTime", expected, value) from None
 
 
-ITEM_EVENTS = {"created": "item.create", "updated": "item.update", "deleted": "item.delete"}
+ITEM_EVENTS = {
+    "created": "item.create",
+    "updated": "item.update",
+    "deleted": "item.delete",
+    "comment": "comment.create",
+    "file": "file.change",
+}
 
 
 class ItemEventsConfig(_StepConfig):
@@ -191,6 +197,7 @@ class ItemEventsConfig(_StepConfig):
     events: tuple[str, ...] = ("created", "updated")
     only_fields: tuple[str, ...] = Field((), alias="onlyFields")
     include_changes: bool = Field(True, alias="includeChanges")
+    catch_up_minutes: int = Field(15, alias="catchUpMinutes")
 
     @field_validator("events", mode="before")
     @classmethod
@@ -207,7 +214,18 @@ class ItemEventsConfig(_StepConfig):
     def _include_changes(cls, value: object) -> bool:
         return yes_no_select("includeChanges", value)
 
+    @field_validator("catch_up_minutes", mode="before")
+    @classmethod
+    def _catch_up_minutes(cls, value: object) -> int:
+        given = given_text(value)
+        return 15 if given is None else whole_number("catchUpMinutes", given, 0, 1440)
+
     @property
     def hook_types(self) -> list[str]:
         """Podio's hook types for the chosen events."""
         return [ITEM_EVENTS[event] for event in self.events]
+
+    @property
+    def follows_items(self) -> bool:
+        """Whether an item created or updated is an event (what a catch-up can find)."""
+        return "created" in self.events or "updated" in self.events

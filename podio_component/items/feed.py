@@ -33,7 +33,7 @@ import functools
 import time
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podio_component.errors import PodioHTTPError
@@ -51,6 +51,7 @@ MAX_TIE_OFFSET = 1_000_000  # a second walked alone never holds more items than 
 # how Podio reads from/to: both bounds inclusive or exclusive, in UTC or in the user's zone;
 # "wide" when it cannot be told, "unknown" before it is measured
 READINGS = ("default", "exclusive", "local", "local-exclusive", "wide", "unknown")
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -392,3 +393,45 @@ def _drained(walk: Generator[Group, None, int]) -> int:
             next(walk)
         except StopIteration as stop:
             return int(stop.value)
+
+
+class Plan(NamedTuple):
+    """One run of the feed: a first run only records where the app stands (`start`);
+    otherwise the `pages` to walk (each with the cursor after it), read with `reading`:
+    none when nothing changed."""
+
+    start: Cursor | None
+    pages: Iterator[Page]
+    reading: Reading
+
+
+def plan(feed: Feed, state: tuple[Cursor, Reading] | None, start_time: int | None) -> Plan:
+    """What a run does from `state` (None: a first run, from `start_time` when there is one,
+    else where the app stands now); the reading is measured on the first run that has
+    something to read. Nothing changed costs one call."""
+    nothing: Iterator[Page] = iter(())
+    newest, now = feed.newest()
+    if not newest:
+        if state is None:  # an empty app: start from Podio's clock
+            return Plan(Cursor(now - 1, done=True), nothing, Reading(UNKNOWN))
+        return Plan(None, nothing, state[1])
+    newest_second = feed.second_of(newest[0])
+    upper = newest_second if newest_second < now else newest_second - 1  # Podio's now excluded
+    if state is None:
+        if start_time is None:  # where it starts: nothing before is emitted
+            return Plan(Cursor(upper, done=True), nothing, Reading(UNKNOWN))
+        state = (Cursor(start_time), Reading(UNKNOWN))
+    cursor, reading = state
+    if newest_second < cursor.second or (newest_second == cursor.second and cursor.done):
+        return Plan(None, nothing, reading)  # ties at a second half walked are not "nothing"
+    if reading.kind == UNKNOWN:
+        reading = feed.measure_reading(newest_second)
+    feed.reading = reading
+    if reading.kind == "wide" and reading.zone is None:
+        log.warning(
+            "Podio reads the filter's from/to in a zone this feed cannot tell (app "
+            "authentication has no user, or the user's zone does not match Podio's answers): "
+            "each run reads up to 14 hours before its cursor again, which costs filter calls "
+            "of Podio's 250 an hour"
+        )
+    return Plan(None, feed.pages(cursor, upper), reading)

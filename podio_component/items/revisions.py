@@ -18,11 +18,13 @@ from typing import Any, NamedTuple
 from podio_component.errors import PodioHTTPError
 from podio_component.items.fields import Field, field_key, field_type, settings_of
 from podio_component.podio.client import PodioClient
+from podio_component.podio.time import epoch
 
 
 class Revision(NamedTuple):
     number: int  # the item's own: 0 at creation, +1 per change
     item_revision_id: int  # Podio's global id
+    created_on: int | None = None  # seconds since the epoch, where Podio says
 
 
 class ItemRevisions:
@@ -44,16 +46,19 @@ class ItemRevisions:
             found = _match(self._known, delivered)
         return found
 
-    def changes(self, revision: Revision, fields: Sequence[Field]) -> list[dict[str, Any]]:
-        """What the revision changed: `{field, label, from, to}` per field, in `values` form;
-        nothing for the creation."""
-        if revision.number == 0:
+    def changes(
+        self, revision: Revision, fields: Sequence[Field], since: Revision | None = None
+    ) -> list[dict[str, Any]]:
+        """What changed from `since` (by default the revision before) to `revision`:
+        `{field, label, from, to}` per field, in `values` form; nothing for the creation."""
+        low = revision.number - 1 if since is None else since.number
+        if revision.number == 0 or low >= revision.number:
             return []
         path = f"/item/{self.item_id}/revision"
         try:
-            diff = self.client.request("GET", f"{path}/{revision.number - 1}/{revision.number}")
+            diff = self.client.request("GET", f"{path}/{low}/{revision.number}")
         except PodioHTTPError as exc:
-            before = self._global_id(revision.number - 1)
+            before = self._global_id(low) if since is None else since.item_revision_id
             if exc.status not in (400, 404) or before is None:
                 raise
             diff = self.client.request("GET", f"{path}/{before}/{revision.item_revision_id}")
@@ -81,8 +86,15 @@ def _revisions(entries: Sequence[Any]) -> list[Revision]:
         if isinstance(entry, Mapping):
             number, global_id = entry.get("revision"), entry.get("item_revision_id")
             if isinstance(number, int) and isinstance(global_id, int):
-                found.append(Revision(number, global_id))
+                found.append(Revision(number, global_id, _second(entry.get("created_on"))))
     return found
+
+
+def _second(text: object) -> int | None:
+    try:
+        return epoch(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _match(known: Sequence[Revision], delivered: int) -> Revision | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import calendar
 import email.utils
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,9 +16,18 @@ EARLIEST = calendar.timegm((1, 1, 2, 0, 0, 0))  # Podio's times, kept a day insi
 LATEST = calendar.timegm((9999, 12, 30, 23, 59, 59))
 
 
+PODIO_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+
+
 def epoch(text: str) -> int:
-    """Podio's UTC "YYYY-MM-DD HH:MM:SS" as whole seconds since the epoch."""
-    return calendar.timegm(time.strptime(text[:19], PODIO_FORMAT))
+    """Podio's UTC "YYYY-MM-DD HH:MM:SS" as whole seconds since the epoch; ValueError for
+    anything else (read for every revision and item a trigger sees: a tenth of strptime's
+    cost)."""
+    found = PODIO_TEXT.match(text)
+    if found is None:
+        raise ValueError(f"not Podio's YYYY-MM-DD HH:MM:SS: {text[:19]!r}")
+    year, month, day, hour, minute, second = map(int, found.groups())
+    return calendar.timegm(datetime(year, month, day, hour, minute, second).timetuple())
 
 
 def _text(moment: datetime) -> str:

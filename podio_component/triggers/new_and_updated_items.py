@@ -28,6 +28,7 @@ from podio_component.items.feed import (
     Page,
     Reading,
     cursor_state,
+    plan,
     read_cursor_state,
 )
 from podio_component.items.values import record
@@ -40,7 +41,6 @@ log = logger(__name__)
 SNAPSHOT_VERSION = 1
 SAMPLE_SIZE = 10  # a Retrieve Sample run, as the platform's own triggers do
 RATE_LIMITED = (420, 429)
-UNKNOWN = Reading("unknown")  # measured on the first run that has something to read
 
 
 def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> None:
@@ -72,36 +72,15 @@ def _final(exc: PodioComponentError) -> PodioComponentError:
 
 
 def _poll(feed: Feed, config: TriggerConfig, state: tuple[Cursor, Reading] | None) -> None:
-    newest, now = feed.newest()
-    if not newest:
-        if state is None:  # an empty app: start from Podio's clock
-            _snapshot(config, Cursor(now - 1, done=True), UNKNOWN)
-        return
-    top = newest[0]
-    newest_second = feed.second_of(top)
-    upper = newest_second if newest_second < now else newest_second - 1  # Podio's now excluded
-    if state is None:
-        if config.start_time is None:  # where it starts: nothing before is emitted
+    run = plan(feed, state, config.start_time)
+    if run.start is not None:
+        if state is None and config.start_time is None:
             log.info("first run: recording where the app stands; the next run emits changes")
-            _snapshot(config, Cursor(upper, done=True), UNKNOWN)
-            return
-        state = (Cursor(config.start_time), UNKNOWN)
-    cursor, reading = state
-    if newest_second < cursor.second or (newest_second == cursor.second and cursor.done):
-        return  # nothing changed: one call (ties at a second half walked are not "nothing")
-    if reading.kind == "unknown":
-        reading = feed.measure_reading(newest_second)
-    feed.reading = reading
-    if reading.kind == "wide" and reading.zone is None:
-        log.warning(
-            "Podio reads the filter's from/to in a zone this trigger cannot tell (app "
-            "authentication has no user, or the user's zone does not match Podio's answers): "
-            "each run reads up to 14 hours before its cursor again, which costs filter calls "
-            "of Podio's 250 an hour"
-        )
-    for page in feed.pages(cursor, upper):
+        _snapshot(config, run.start, run.reading)
+        return
+    for page in run.pages:
         _emit(feed, page, config)
-        _snapshot(config, page.cursor, reading)
+        _snapshot(config, page.cursor, run.reading)
 
 
 def _sample(feed: Feed, config: TriggerConfig) -> None:

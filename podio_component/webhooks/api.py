@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podio_component.errors import PodioHTTPError
+from podio_component.errors import PodioComponentError, PodioHTTPError
 from podio_component.podio.client import PodioClient
 
 
@@ -17,7 +17,13 @@ def listed(client: PodioClient, app_id: int) -> list[dict[str, Any]]:
 def create(client: PodioClient, app_id: int, url: str, kind: str) -> int:
     """`POST /hook/app/{app_id}/`: the new hook's id. Podio then sends it `hook.verify`."""
     answer = client.request("POST", f"/hook/app/{app_id}/", body={"url": url, "type": kind})
-    return int(answer.json()["hook_id"])
+    found = answer.json()
+    hook_id = found.get("hook_id") if isinstance(found, dict) else None
+    if not isinstance(hook_id, int):
+        raise PodioComponentError(
+            f"POST /hook/app/{app_id}/ answered without a hook_id; the {kind} hook is unknown"
+        )
+    return hook_id
 
 
 def delete(client: PodioClient, hook_id: int) -> None:

@@ -21,13 +21,13 @@ _lock = threading.Lock()
 
 def remember(record: Mapping[str, Any]) -> None:
     """What startup registered (its record)."""
-    _keep(str(record.get("webhookUri")), int(record["app"]), frozenset(named_hooks(record)))
+    keep(str(record.get("webhookUri")), int(record["app"]), frozenset(named_hooks(record)))
 
 
 def learn(uri: str, app_id: int, podio_list: Callable[[], list[int]]) -> frozenset[int]:
     """Read now the hooks the host's record names, or Podio's list where it keeps none."""
     ids = _from_record(uri, app_id)
-    return _keep(uri, app_id, frozenset(podio_list()) if ids is None else ids)
+    return keep(uri, app_id, frozenset(podio_list()) if ids is None else ids)
 
 
 def holds(
@@ -45,10 +45,11 @@ def holds(
     kept = _from_record(uri, app_id)
     if kept is None or (podio and hook_id not in kept):
         kept = (kept or frozenset()) | frozenset(podio_list())
-    return hook_id in _keep(uri, app_id, kept)
+    return hook_id in keep(uri, app_id, kept)
 
 
-def _keep(uri: str, app_id: int, ids: frozenset[int]) -> frozenset[int]:
+def keep(uri: str, app_id: int, ids: frozenset[int]) -> frozenset[int]:
+    """The flow's hooks on the app, as just read."""
     with _lock:
         _known[(uri, app_id)] = (ids, current().clock.monotonic())
     return ids

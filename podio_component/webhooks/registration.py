@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from podio_component.errors import PodioComponentError, PodioHTTPError
 from podio_component.podio.client import PodioClient
@@ -29,11 +29,15 @@ class RegistrationError(PodioComponentError):
     """Podio refused a hook, or could not be asked; what this run created is deleted."""
 
 
+class Registered(NamedTuple):
+    record: dict[str, Any]  # what the flow keeps: {app, webhookUri, hooks: [{hook_id, type}]}
+    created: list[int]  # the hooks this registration made (Podio is verifying them)
+
+
 def register(
     client: PodioClient, app_id: int, address: FlowAddress, kinds: Iterable[str]
-) -> dict[str, Any]:
-    """The flow's hooks for `kinds` on the app, adopted or created; the record the flow keeps
-    (`{app, webhookUri, hooks: [{hook_id, type}]}`)."""
+) -> Registered:
+    """The flow's hooks for `kinds` on the app, adopted or created."""
     wanted = list(dict.fromkeys(kinds))
     present = api.listed(client, app_id)
     kept: dict[str, dict[str, Any]] = {}
@@ -75,7 +79,7 @@ def register(
         len(created),
     )
     hooks = [{"hook_id": int(kept[k]["hook_id"]), "type": k} for k in wanted]
-    return {"app": app_id, "webhookUri": address.uri, "hooks": hooks}
+    return Registered({"app": app_id, "webhookUri": address.uri, "hooks": hooks}, created)
 
 
 def _create(
@@ -105,6 +109,43 @@ def _create(
         raise RegistrationError(
             f"Podio refused the {kind} hook on app {app_id}: {exc.description or exc.message}{hint}"
         ) from None
+
+
+def repair(
+    client: PodioClient,
+    app_id: int,
+    address: FlowAddress,
+    kinds: Iterable[str],
+    skip: Iterable[int] = (),
+) -> list[int]:
+    """At a container's start: the flow's hooks on the app as they should be, but for those
+    in `skip` (this start made them; they are being verified). An inactive one is asked for
+    a new verification; a type with none (deleted by hand) gets one again. The flow's hook
+    ids."""
+    skipped = set(skip)
+    ours = [
+        hook
+        for hook in api.listed(client, app_id)
+        if same_target(str(hook.get("url", "")), address.uri)
+        and carries_secret(str(hook.get("url", "")), address.secret)
+    ]
+    ids = [int(hook["hook_id"]) for hook in ours]
+    for hook in ours:
+        if hook.get("status") != "active" and int(hook["hook_id"]) not in skipped:
+            log.warning(
+                "hook %s (%s) is inactive: asking Podio to verify it again",
+                hook["hook_id"],
+                hook.get("type"),
+            )
+            api.request_verification(client, int(hook["hook_id"]))
+    present = {hook.get("type") for hook in ours}
+    for kind in dict.fromkeys(kinds):
+        if kind not in present:
+            log.warning("the flow's %s hook on app %s is gone: creating it again", kind, app_id)
+            hook_id = _create(client, app_id, address, kind, ours)
+            api.request_verification(client, hook_id)
+            ids.append(hook_id)
+    return ids
 
 
 def remove(client: PodioClient, app_id: int, uri: str, named: Iterable[int] = ()) -> list[int]:

@@ -44,7 +44,7 @@ def test_a_listener_hears_every_item_write_comment_and_file_change(emulator: Emu
     assert heard[1].details["item_revision_id"] > heard[0].details["item_revision_id"]
     assert heard[4].details["revision"] == 2  # the delete is a revision too
     assert heard[2].details == {"comment_id": comment}
-    assert heard[3].details == {"file_id": 7001}
+    assert heard[3].details == {"action_type": "file_created", "file_ids": "7001"}
 
 
 def tie_order(seed: int) -> list[int]:

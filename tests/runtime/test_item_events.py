@@ -21,8 +21,11 @@ from tests.runtime.test_lifecycle import shutdown_container
 
 
 @pytest.fixture(autouse=True)
-def no_gateway_limit(emulator: Emulator) -> None:
+def busy_app(emulator: Emulator) -> None:
+    """The gateway's rate lifted; the seeded items older than what the test does (the
+    first catch-up's cursor stops before Podio's current second)."""
     emulator.platform.gateway.per_minute = 10_000
+    emulator.world.clock.advance(2)
 
 
 def flow_env(emulator: Emulator, step: EmulatedStep, **fields: Any) -> dict[str, str]:
@@ -48,7 +51,8 @@ class Podio(PodioApi):
 
 @pytest.fixture
 def podio(emulator: Emulator) -> Podio:
-    return Podio(emulator)
+    """Someone at work in the app: another user than the flow's credential."""
+    return Podio(emulator, "grace@example.com")
 
 
 def bodies(step: EmulatedStep, count: int) -> list[dict[str, Any]]:
@@ -194,3 +198,29 @@ def test_a_sailor_killed_during_the_item_read_emits_the_event_once_after_redeliv
     (created,) = bodies(emulated_step, 1)
     assert (created["event"], created["item_id"]) == ("created", item_id)
     quiet(emulated_step, second, emulator)
+
+
+def test_a_delivery_the_gateway_refused_is_caught_up_by_the_next_container(
+    emulator: Emulator, emulated_step: EmulatedStep, start_sailor: Start, podio: Podio
+) -> None:
+    env = flow_env(emulator, emulated_step)
+    first = running(start_sailor, env)
+    hooks = podio.active()
+    time.sleep(1.1)  # a second of its own for each change: the feed excludes Podio's now
+    emulator.platform.gateway.busy = 1  # past the contract's 60 a minute: Podio drops it
+    missed = podio.call("POST", "/item/app/30/", json={"fields": {"title": "refused"}})["item_id"]
+    emulator.world.hooks.wait_idle()
+    assert emulator.world.hooks.delivered[-1].status == 429
+    first.stop()
+    inactive = next(h for h in hooks if h["type"] == "item.update")
+    emulator.world.hooks.deactivate(inactive["hook_id"])
+    time.sleep(1.1)
+    restarted = {**env, "ELASTICIO_STARTUP_REQUIRED": ""}
+    running(start_sailor, restarted)  # init repairs the hook and makes a catch-up due
+    podio.active()
+    heard = podio.call("POST", "/item/app/30/", json={"fields": {"title": "heard"}})["item_id"]
+    emitted = bodies(emulated_step, 2)
+    assert sorted((e["item_id"], e.get("caughtUp", False)) for e in emitted) == [
+        (missed, True),
+        (heard, False),
+    ]

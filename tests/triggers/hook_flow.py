@@ -13,6 +13,8 @@ from podio_component.contract import events
 from podio_component.emulator import Emulator
 from podio_component.listen import Gateway
 from podio_component.triggers import item_events
+from podio_component.triggers.item_events import catch_up
+from podio_component.webhooks import once
 from tests.helpers import SetEnv
 
 HOOK_KEY = "test-hook-key-0123456789"
@@ -32,6 +34,10 @@ class HookFlow:
         setenv("PODIO_HOOK_KEY", HOOK_KEY)
         self.record: Any = None
         self.snapshot: Any = None
+        item_events._started_here.clear()  # a fresh process
+        catch_up._due.clear()
+        catch_up._identities.clear()
+        once._warned = False
 
     def host(self) -> Any:
         return bound(replace(current(), flow_record=lambda: self.record))
@@ -41,6 +47,16 @@ class HookFlow:
             self.record = item_events.startup(self.cfg)
             item_events.init(self.cfg)
         return dict(self.record)
+
+    def restart(self) -> None:
+        """A new container of the running flow: init only."""
+        item_events._started_here.clear()
+        with self.host():
+            item_events.init(self.cfg)
+
+    def age(self, minutes: float) -> None:
+        """The last catch-up happened `minutes` earlier."""
+        self.snapshot["caughtUpAt"] -= minutes * 60
 
     def delivered(self) -> list[dict[str, Any]]:
         """The platform messages Podio's deliveries made so far."""

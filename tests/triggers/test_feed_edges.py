@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,6 @@ from podio_component.triggers import new_and_updated_items as trigger
 from tests.helpers import cfg_for, poll
 
 FILTER = ("POST", "/item/app/30/filter/")
-
-
-@pytest.fixture
-def frozen_emulator(emulator: Emulator) -> Emulator:
-    emulator.world.clock.freeze(float(int(time.time()) + 10))
-    return emulator
 
 
 def started(emulator: Emulator, cfg: dict[str, Any]) -> Any:

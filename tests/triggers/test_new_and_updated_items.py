@@ -26,14 +26,6 @@ FILTER = ("POST", "/item/app/30/filter/")
 Feedback = tuple[list[dict[str, Any]], Any]  # the data messages, and the last snapshot
 
 
-@pytest.fixture
-def frozen_emulator(emulator: Emulator) -> Emulator:
-    """The emulator with its clock frozen a little after now, so that a test places
-    creations and edits at exact seconds; the seed's items are older."""
-    emulator.world.clock.freeze(float(int(time.time()) + 10))
-    return emulator
-
-
 def add(emulator: Emulator, count: int, title: str = "item") -> list[int]:
     fields = [{"title": f"{title} {n}"} for n in range(count)]
     return emulator.world.items.add(30, fields)

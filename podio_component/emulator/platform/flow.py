@@ -16,7 +16,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pika
@@ -248,6 +248,19 @@ class EmulatedStep:
                 break
         self._channel.cancel()
         return got
+
+    def arrivals(self, kind: str, timeout: float = 60) -> Generator[Received, None, None]:
+        """Each message of one kind as it arrives (for benchmarks that time them); stops
+        after `timeout` seconds without one."""
+        try:
+            for method, properties, body in self._channel.consume(
+                self.queues[kind], auto_ack=True, inactivity_timeout=timeout
+            ):
+                if method is None or properties is None or body is None:
+                    return
+                yield Received(self.queues[kind], str(method.routing_key), properties, body)
+        finally:
+            self._channel.cancel()
 
     def depth(self, kind: str) -> int:
         """Messages waiting: "input", "dead", or a kind of output."""

@@ -41,6 +41,7 @@ class Route(NamedTuple):
 class Gateway:
     def __init__(self, per_minute: int = 60) -> None:
         self.per_minute = per_minute
+        self.busy = 0  # the next N requests are answered 429, whatever the rate
         self._routes: dict[str, Route] = {}
         self._recent: deque[float] = deque()
         self._channels: dict[str, Any] = {}  # amqp url -> a pika channel
@@ -63,7 +64,8 @@ class Gateway:
             now = time.monotonic()
             while self._recent and now - self._recent[0] >= WINDOW:
                 self._recent.popleft()
-            if len(self._recent) >= self.per_minute:
+            if self.busy or len(self._recent) >= self.per_minute:
+                self.busy = max(0, self.busy - 1)
                 return json_response({"error": "Too many requests"}, 429)
             self._recent.append(now)
             message = _message(request, flow_id, more)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from podio_component.emulator.podio import views
 from podio_component.emulator.podio.model import ApiError, Grant, rate_limit_text
+from podio_component.emulator.podio.revisions import Writer
 from podio_component.emulator.podio.world import PodioWorld
 from podio_component.emulator.web import Routes, json_response
 
@@ -125,6 +126,12 @@ class PodioApp:
         response.headers.setdefault("X-Podio-Request-Id", _request_id(request))
         return response
 
+    def _writer(self, grant: Grant) -> Writer:
+        """Who a write is by, for its revision: the token's user or app, through its client."""
+        return Writer(
+            grant.ref_type, grant.ref_id, self.world.directory.client_number(grant.client_id)
+        )
+
     # ---- OAuth -------------------------------------------------------------------------
 
     @oauth_route("/oauth/token", "POST")
@@ -221,7 +228,12 @@ class PodioApp:
 
     @api_route("/comment/item/<int:item_id>", "POST")
     def comment(self, request: Request, grant: Grant, item_id: int) -> Response:
-        return json_response(self.world.items.comment(item_id))
+        body = _json_object(request)
+        return json_response(self.world.items.comment(item_id, body, self._writer(grant)))
+
+    @api_route("/comment/<int:comment_id>", "GET")
+    def comment_view(self, request: Request, grant: Grant, comment_id: int) -> Response:
+        return json_response(self.world.items.comment_view(comment_id))
 
     @api_route("/item/<int:item_id>", "GET", "PUT", "DELETE")
     def item(self, request: Request, grant: Grant, item_id: int) -> Response:
@@ -232,16 +244,14 @@ class PodioApp:
         hook = flag(request, "hook", True)
         if request.method == "PUT":
             body = _json_object(request)
-            return json_response(items.update(item_id, body, _user(grant), hook))
-        items.delete(item_id, _user(grant), hook)
+            return json_response(items.update(item_id, body, self._writer(grant), hook))
+        items.delete(item_id, self._writer(grant), hook)
         return Response(status=204)
 
     @api_route("/item/app/<int:app_id>", "POST")
     def create_item(self, request: Request, grant: Grant, app_id: int) -> Response:
-        body = _json_object(request)
-        return json_response(
-            self.world.items.create(app_id, body, grant, flag(request, "hook", True))
-        )
+        body, hook = _json_object(request), flag(request, "hook", True)
+        return json_response(self.world.items.create(app_id, body, self._writer(grant), hook))
 
     @api_route("/item/<int:item_id>/revision", "GET")
     def revisions(self, request: Request, grant: Grant, item_id: int) -> Response:
@@ -315,15 +325,36 @@ class PodioApp:
             raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
         body = {"fields": {field: value}}
         hook = flag(request, "hook", True)
-        return json_response(self.world.items.update(item_id, body, _user(grant), hook))
+        return json_response(self.world.items.update(item_id, body, self._writer(grant), hook))
 
     @api_route("/embed", "POST")
     def embed(self, request: Request, grant: Grant) -> Response:
         return json_response(self.world.items.create_embed(_json_object(request).get("url")))
 
-    @api_route("/file/<int:file_id>", "GET")
+    @api_route("/file/<int:file_id>", "GET", "DELETE")
     def file(self, request: Request, grant: Grant, file_id: int) -> Response:
-        return json_response(self.world.files.view(file_id))
+        if request.method == "GET":
+            return json_response(self.world.files.view(file_id))
+        with self.world.lock:
+            item_id = self.world.files.item_of(file_id)
+            self.world.files.delete(file_id, self._app_of(item_id))
+        return Response(status=204)
+
+    @api_route("/file/<int:file_id>/attach", "POST")
+    def attach_file(self, request: Request, grant: Grant, file_id: int) -> Response:
+        """`{ref_type: "item", ref_id}`: the file attached to the item (file.change)."""
+        body = _json_object(request)
+        item_id = body.get("ref_id")
+        if body.get("ref_type") != "item" or not isinstance(item_id, int):
+            raise ApiError(400, "invalid_value", "ref_type must be item and ref_id an item id")
+        with self.world.lock:
+            self.world.items.view(item_id)  # 404 / 410 first
+            self.world.files.attach(file_id, self._app_of(item_id) or 0, item_id)
+        return Response(status=204)
+
+    def _app_of(self, item_id: int | None) -> int | None:
+        stored = self.world.items.stored.get(item_id) if item_id is not None else None
+        return None if stored is None else int(stored["app_id"])
 
     @api_route("/file/<int:file_id>/raw", "GET")
     def file_raw(self, request: Request, grant: Grant, file_id: int) -> Response:
@@ -345,11 +376,6 @@ def _bundle(request: Request) -> frozenset[str]:
     if not (asked.startswith("items.fields(") and asked.endswith(")")):
         return frozenset()
     return frozenset(part.strip() for part in asked[len("items.fields(") : -1].split(","))
-
-
-def _user(grant: Grant) -> int:
-    """Who a write is by, for its revision: the user, or 0 for an app."""
-    return grant.ref_id if grant.ref_type == "user" else 0
 
 
 def _request_id(request: Request) -> str:

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from podio_component.emulator.podio.changes import Change, Changes
-from podio_component.emulator.podio.model import get
+from podio_component.emulator.podio.model import ApiError, get
 
 
 class Files:
@@ -50,7 +50,33 @@ class Files:
             ]
 
     def attach(self, file_id: int, app_id: int, item_id: int) -> None:
-        """Attach a file to an item: Podio's file.change."""
+        """Attach a file to an item: Podio's file.change, `file_created`."""
         with self._lock:
             get(self.stored, file_id, "File")["item_id"] = item_id
-            self._changes.notify(Change("file.change", app_id, item_id, {"file_id": file_id}))
+            self._changed(app_id, item_id, "file_created", file_id)
+
+    def replace(self, old_id: int, new_id: int, app_id: int) -> None:
+        """A new file takes an attached one's place: `file_replaced`, naming the new one."""
+        with self._lock:
+            item_id = get(self.stored, old_id, "File").pop("item_id", None)
+            if item_id is None:
+                raise ApiError(400, "invalid_value", "The file is not attached to an item")
+            get(self.stored, new_id, "File")["item_id"] = item_id
+            self._changed(app_id, item_id, "file_replaced", new_id)
+
+    def delete(self, file_id: int, app_id: int | None) -> None:
+        """DELETE /file/{id}: gone, and `file_deleted` on the item it was attached to."""
+        with self._lock:
+            item_id = get(self.stored, file_id, "File").get("item_id")
+            del self.stored[file_id]
+            if item_id is not None and app_id is not None:
+                self._changed(app_id, item_id, "file_deleted", file_id)
+
+    def item_of(self, file_id: int) -> int | None:
+        with self._lock:
+            item_id = get(self.stored, file_id, "File").get("item_id")
+            return None if item_id is None else int(item_id)
+
+    def _changed(self, app_id: int, item_id: int, action: str, file_id: int) -> None:
+        details = {"action_type": action, "file_ids": str(file_id)}
+        self._changes.notify(Change("file.change", app_id, item_id, details))

@@ -147,6 +147,11 @@ class Hooks:
             self._get(hook_id)
             del self.stored[hook_id]
 
+    def deactivate(self, hook_id: int) -> None:
+        """The hook goes inactive, as Podio's hooks sometimes do unasked."""
+        with self._lock:
+            self._get(hook_id).status = "inactive"
+
     def request_verification(self, hook_id: int) -> None:
         with self._lock:
             self._send_verification(self._get(hook_id))

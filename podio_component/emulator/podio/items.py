@@ -26,14 +26,13 @@ from podio_component.emulator.podio.model import (
     Clock,
     Directory,
     FilterReading,
-    Grant,
     get,
     timestamp,
 )
-from podio_component.emulator.podio.revisions import Revisions
+from podio_component.emulator.podio.revisions import WEB_USER, Revisions, Writer
 
 SORT_KEYS = ("created_on", "last_edit_on", "item_id", "title", "app_item_id")  # properties
-SHORT_LEAVES_OUT = ("app", "tags", "files", "comments")  # not in the filter's short items
+SHORT_LEAVES_OUT = ("app", "tags", "files", "comments", "revisions")  # not in filter items
 RANGE_KEYS = ("created_on", "last_edit_on")
 
 
@@ -62,6 +61,8 @@ class Items:
         self.viewed: list[int] = []  # items read with mark_as_viewed (Podio's default)
         self.bundles_tags = False  # whether fields=items.fields(tags) is honoured (unverified)
         self.revisions = Revisions()
+        self.comments: dict[int, dict[str, Any]] = {}
+        self._next_comment = 60_001
         now = clock.now()
         for item in directory.seed_items:
             app = get(directory.apps, item["app_id"], "App")
@@ -96,7 +97,8 @@ class Items:
                     "space_id": app["space_id"],
                     "status": "active",
                 },
-                "created_by": {"type": "user", "id": item["created_by"]},
+                "created_by": item["created_by"].created_by(),
+                "created_via": item["created_by"].created_via(),
                 "created_on": item["created_on"],
                 "last_event_on": item["last_event_on"],
                 "revision": item["revision"],
@@ -213,7 +215,9 @@ class Items:
 
         return above, below
 
-    def add(self, app_id: int, fields: list[dict[str, Any]], created_by: int = 1001) -> list[int]:
+    def add(
+        self, app_id: int, fields: list[dict[str, Any]], created_by: Writer = WEB_USER
+    ) -> list[int]:
         """Create many items at once at the clock's time (for tests and benchmarks); their
         item ids."""
         app = get(self.directory.apps, app_id, "App")
@@ -281,23 +285,51 @@ class Items:
             self.embeds[embed_id] = embed
             return embed
 
-    def comment(self, item_id: int) -> dict[str, Any]:
-        """A comment moves last_event_on, not the last edit."""
+    def comment(
+        self, item_id: int, body: dict[str, Any] | None = None, by: Writer = WEB_USER
+    ) -> dict[str, Any]:
+        """POST /comment/item/{id}/ (`value`, `file_ids`): kept, readable with GET
+        /comment/{id}; it moves last_event_on, not the last edit."""
+        body = body or {}
+        value, file_ids = body.get("value", ""), body.get("file_ids") or []
+        if not isinstance(value, str) or not isinstance(file_ids, list):
+            raise ApiError(400, "invalid_value", "value must be text and file_ids a list")
         with self.lock:
             self.view(item_id)
+            files = [self.files.view(int(f)) for f in file_ids]
             item = self.stored[item_id]
-            item["last_event_on"] = timestamp(self.clock.now())
+            now = self.clock.now()
+            item["last_event_on"] = timestamp(now)
             item["comment_count"] = item.get("comment_count", 0) + 1
-            comment_id = int(self.clock.now() * 1000) % 10**9
+            comment_id = self._next_comment
+            self._next_comment += 1
+            self.comments[comment_id] = {
+                "comment_id": comment_id,
+                "value": value,
+                "rich_value": value,
+                "ref": {"type": "item", "id": item_id},
+                "created_by": {**by.created_by(), "name": self._name(by)},
+                "created_via": by.created_via(),
+                "created_on": timestamp(now),
+                "files": files,
+            }
             self.changes.notify(
                 Change("comment.create", item["app_id"], item_id, {"comment_id": comment_id})
             )
             return {"comment_id": comment_id}
 
+    def comment_view(self, comment_id: int) -> dict[str, Any]:
+        with self.lock:
+            return copy.deepcopy(get(self.comments, comment_id, "Comment"))
+
+    def _name(self, by: Writer) -> str:
+        user = self.directory.users.get(by.id) if by.kind == "user" else None
+        return str(user["name"]) if user else "App"
+
     # ---- writes ------------------------------------------------------------------------
 
     def create(
-        self, app_id: int, body: dict[str, Any], grant: Grant, hook: bool = True
+        self, app_id: int, body: dict[str, Any], by: Writer = WEB_USER, hook: bool = True
     ) -> dict[str, Any]:
         app = get(self.directory.apps, app_id, "App")
         values = field_values(app, _fields(body), self)
@@ -307,18 +339,15 @@ class Items:
         ]
         if missing:
             raise ApiError(400, "invalid_value", f"Required field(s) missing: {', '.join(missing)}")
-        created_by = grant.ref_id if grant.ref_type == "user" else 0
         with self.lock:
             item_id = self._next_id
             self._next_id += 1
-            item = self._store(
-                app, item_id, {**body, "created_by": created_by}, values, self.clock.now()
-            )
+            item = self._store(app, item_id, {**body, "created_by": by}, values, self.clock.now())
             self.changes.notify(Change("item.create", app_id, item_id, self._ids(item), hook))
             return {"item_id": item_id, "title": item["title"], "app_item_id": item["app_item_id"]}
 
     def update(
-        self, item_id: int, body: dict[str, Any], by: int = 0, hook: bool = True
+        self, item_id: int, body: dict[str, Any], by: Writer = WEB_USER, hook: bool = True
     ) -> dict[str, Any]:
         with self.lock:
             self.view(item_id)  # 404 / 410 first
@@ -346,7 +375,7 @@ class Items:
             )
             return {"revision": item["revision"], "title": item["title"]}
 
-    def delete(self, item_id: int, by: int = 0, hook: bool = True) -> None:
+    def delete(self, item_id: int, by: Writer = WEB_USER, hook: bool = True) -> None:
         with self.lock:
             self.view(item_id)
             item = self.stored.pop(item_id)
@@ -370,7 +399,7 @@ class Items:
             "app_id": app_id,
             "app_item_id": 1 + sum(1 for i in self.stored.values() if i["app_id"] == app_id),
             "external_id": body.get("external_id"),
-            "created_by": body.get("created_by", 0),
+            "created_by": _writer(body.get("created_by", WEB_USER)),
             "created_on": timestamp(now),
             "last_edit_on": timestamp(now),
             "last_event_on": timestamp(now),
@@ -554,3 +583,8 @@ def _json_kind(value: object) -> str:
     return {list: "array", str: "string", bool: "boolean", dict: "object"}.get(
         type(value), "integer" if isinstance(value, int) else "number"
     )
+
+
+def _writer(by: Writer | int) -> Writer:
+    """A seeded item names its creator by user id: in Podio's web app."""
+    return by if isinstance(by, Writer) else Writer("user", by)

@@ -137,6 +137,10 @@ class Directory:
         self.seed_files: list[dict[str, Any]] = seed.get("files", [])
         self.seed_items: list[dict[str, Any]] = seed.get("items", [])
 
+    def client_number(self, client_id: str) -> tuple[int, str]:
+        """An API client's number (Podio's `auth_client_id`) and name."""
+        return 23000 + list(self.clients).index(client_id), client_id
+
     def user_by_mail(self, mail: str) -> dict[str, Any] | None:
         return next((u for u in self.users.values() if u["mail"].lower() == mail.lower()), None)
 

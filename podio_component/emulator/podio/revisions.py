@@ -19,7 +19,28 @@ from podio_component.emulator.podio.model import ApiError, timestamp
 FIRST_GLOBAL_ID = 1_448_600_000  # global ids are large and shared by every item, as captured
 KEPT = 30  # revisions kept per item
 ON_ITEM = 5  # revisions GET /item/{id} lists, newest first
-DIFF_NUMBERINGS = ("revision", "item_revision_id")
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who made a change and through what: a user or an app (app authentication), through
+    an API client (its number and name) or, with none, Podio's own web app."""
+
+    kind: str  # "user" or "app"
+    id: int
+    client: tuple[int, str] | None = None
+
+    def created_by(self) -> dict[str, Any]:
+        return {"type": self.kind, "id": self.id}
+
+    def created_via(self) -> dict[str, Any]:
+        if self.client is None:
+            return {"id": 1, "name": "Podio", "auth_client_id": None, "display": False}
+        number, name = self.client
+        return {"id": number, "name": name, "auth_client_id": number, "display": True}
+
+
+WEB_USER = Writer("user", 1001)  # the first seeded user, in Podio's web app
 
 
 @dataclass(frozen=True)
@@ -28,7 +49,7 @@ class Revision:
     item_revision_id: int  # global
     type: str  # creation, update or delete
     created_on: float
-    created_by: int
+    by: Writer
     values: dict[int, list[Any]]  # field id -> values, as they stood after this revision
 
     def view(self) -> dict[str, Any]:
@@ -38,8 +59,8 @@ class Revision:
             "app_revision": 1,
             "type": self.type,
             "created_on": timestamp(self.created_on),
-            "created_by": {"type": "user", "id": self.created_by},
-            "created_via": {"id": 1, "name": "Podio"},
+            "created_by": self.by.created_by(),
+            "created_via": self.by.created_via(),
         }
 
 
@@ -50,7 +71,7 @@ class Revisions:
         self.diff_numbering = "revision"  # what the difference route's two numbers are
 
     def record(
-        self, item_id: int, kind: str, values: dict[int, list[Any]], by: int, now: float
+        self, item_id: int, kind: str, values: dict[int, list[Any]], by: Writer, now: float
     ) -> Revision:
         """A new revision of the item (the caller holds the world's lock)."""
         history = self._history.setdefault(item_id, [])
@@ -109,9 +130,3 @@ class Revisions:
             if getattr(revision, key) == number:
                 return revision
         raise ApiError(404, "not_found", f"Item revision {number} not found")
-
-
-def check_numbering(value: str) -> str:
-    if value not in DIFF_NUMBERINGS:
-        raise ValueError(f"expected one of {', '.join(DIFF_NUMBERINGS)}, got {value!r}")
-    return value

@@ -1,21 +1,21 @@
-"""Item Events (instant): the app's items created, updated and deleted, emitted the moment
-Podio tells of them, through hooks the trigger registers when the flow starts and removes
-when it stops (`webhooks/`).
+"""Item Events (instant): the app's items created, updated and deleted, comments added and
+files changed, emitted the moment Podio tells of them, through hooks the trigger registers
+when the flow starts and removes when it stops (`webhooks/`).
 
     startup   adopt the flow's hooks on the app or create them; the record it returns is
               kept by the platform ({app, webhookUri, hooks})
-    init      learn the flow's hooks, so a delivery is checked without a Podio call
+    init      every container: repair the flow's hooks (verify the inactive, create the
+              missing) and have the first delivery catch up
     process   one delivery: drop it unless it carries the flow's secret (and names one of
-              the flow's hooks, where it names one); answer hook.verify; emit an event once
+              the flow's hooks, where it names one); catch up when due (`catch_up`); answer
+              hook.verify; emit the event once (`reading`, the snapshot in `state`)
     shutdown  delete the hooks the record names and every hook on the app that points at
               the flow, never another flow's
-
-An update carries `changes`, read from Podio's revision difference (`items.revisions`).
-The snapshot remembers, per item, the highest revision handled (`webhooks.once`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,21 +28,21 @@ from podio_component.forms.configs import ItemEventsConfig
 from podio_component.items import api as items
 from podio_component.items.app_fields import app_fields
 from podio_component.items.fields import field_key, field_name
-from podio_component.items.revisions import ItemRevisions
-from podio_component.items.values import check_field_keys, record
+from podio_component.items.values import check_field_keys
 from podio_component.podio.client import PodioClient
 from podio_component.redaction import logger
 from podio_component.settings import environment
+from podio_component.triggers.item_events import catch_up, reading
+from podio_component.triggers.item_events.state import State
 from podio_component.validation import parse
 from podio_component.webhooks import api as hooks
 from podio_component.webhooks import known, registration
 from podio_component.webhooks.address import FlowAddress, flow_address, same_target
 from podio_component.webhooks.delivery import Delivery, carries, read_delivery
-from podio_component.webhooks.once import DELETED, Once
 
 log = logger(__name__)
 
-GONE = (404, 410)
+_started_here: set[int] = set()  # hooks this process's startup made: being verified
 
 
 def field_choices(cfg: Mapping[str, Any]) -> dict[str, str]:
@@ -57,19 +57,26 @@ def startup(cfg: Mapping[str, Any]) -> dict[str, Any]:
     client = connect(cfg)
     if config.only_fields:
         check_field_keys(app_fields(client, config.app), config.only_fields, "onlyFields")
-    kept = registration.register(client, config.app, address, config.hook_types)
-    known.remember(kept)
-    return kept
+    registered = registration.register(client, config.app, address, config.hook_types)
+    known.remember(registered.record)
+    _started_here.update(registered.created)
+    return registered.record
 
 
 def init(cfg: Mapping[str, Any]) -> None:
-    """Every container: the flow's hooks, learnt before the first delivery."""
+    """Every container: the flow's hooks repaired and learnt, and a catch-up due. Podio's
+    trouble here is logged, never fatal (the platform would remove the container); the
+    next start repairs."""
     config = parse(ItemEventsConfig, cfg)
     address = flow_address()
     try:
-        known.learn(address.uri, config.app, lambda: _ours(connect(cfg), config.app, address))
-    except PodioComponentError as exc:  # the first delivery that names a hook tries again
-        log.warning("the flow's hooks could not be learnt yet: %s", exc.message)
+        ours = registration.repair(
+            connect(cfg), config.app, address, config.hook_types, skip=_started_here
+        )
+        known.keep(address.uri, config.app, frozenset(ours))
+    except PodioComponentError as exc:
+        log.warning("the flow's hooks could not be checked (%s); the next start does", exc.message)
+    catch_up.mark_due(address.uri, config.app)
 
 
 def shutdown(cfg: Mapping[str, Any], data: object) -> None:
@@ -102,6 +109,10 @@ def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> Non
             delivery.type,
         )
         return
+    state = State.of(snapshot, config.app)
+    if catch_up.wanted(address.uri, config, state, time.time()):
+        catch_up.catch_up(connect(cfg), config, state)
+        events.emit_snapshot(state.snapshot())
     if delivery.type == "hook.verify":
         _verify(cfg, config, address, delivery)
         return
@@ -111,87 +122,41 @@ def process(msg: object, cfg: Mapping[str, Any], snapshot: object = None) -> Non
     if delivery.hook_id is not None and not _holds(cfg, config, address, delivery, podio=False):
         log.warning("dropped a delivery from hook %s, which is not this flow's", delivery.hook_id)
         return
-    if delivery.item_id is None or delivery.item_revision_id is None:
-        log.warning("dropped a %s delivery without item_id or item_revision_id", delivery.type)
-        return
-    once = Once.of(snapshot, config.app)
-    if once.handled(delivery.item_id, delivery.item_revision_id):
-        log.info(
-            "item %s revision %s was emitted already; dropped",
-            delivery.item_id,
-            delivery.item_revision_id,
-        )
-        return
-    handled = _event(cfg, config, delivery)
-    if handled is None:
-        return
-    body, mark = handled
-    if body is not None:
-        events.emit_data(new_message(body))
-    once.mark(delivery.item_id, mark)
-    events.emit_snapshot(once.snapshot())
+    _event(cfg, config, delivery, state)
 
 
 def _event(
-    cfg: Mapping[str, Any], config: ItemEventsConfig, delivery: Delivery
-) -> tuple[dict[str, Any] | None, int] | None:
-    """What to emit for an item event (None: nothing) and the revision id to remember; None
-    for a delivery to forget (the item is gone)."""
-    item_id, delivered = int(delivery.item_id or 0), int(delivery.item_revision_id or 0)
-    if delivery.type == "item.delete":
-        deleted = {"event": "deleted", "item_id": item_id, "external_id": delivery.external_id}
-        return deleted, DELETED
-    client = connect(cfg)
-    try:
-        item = items.get_item(client, item_id)
-    except PodioHTTPError as exc:
-        if exc.status not in GONE:
-            raise
-        log.info("item %s is gone (HTTP %d); its %s is skipped", item_id, exc.status, delivery.type)
-        return None
-    revisions = ItemRevisions(client, item)
-    if delivery.type == "item.create":  # revision 0; its global id, where the hook sent 0
-        creation = revisions.find(delivered, list_all=False)
-        global_id = delivered if creation is None else creation.item_revision_id
-        return _message("created", item, 0, global_id), delivered
-    revision = revisions.find(delivered)
-    if revision is None:
-        log.warning(
-            "Podio no longer lists revision %s of item %s: it is emitted without its number "
-            "and changes",
-            delivered,
-            item_id,
-        )
-    changes = None
-    if revision is not None and (config.include_changes or config.only_fields):
-        try:
-            changes = revisions.changes(revision, item.get("fields") or [])
-        except PodioHTTPError as exc:
-            if exc.status not in (400, *GONE):
-                raise
-            log.warning("the changes of item %s could not be read: %s", item_id, exc.message)
-    touched = {change["field"] for change in changes or ()}
-    if config.only_fields and changes is not None and not touched & set(config.only_fields):
-        log.info("item %s changed none of onlyFields; not emitted", item_id)
-        return None, delivered
-    number = None if revision is None else revision.number
-    global_id = delivered if revision is None else revision.item_revision_id
-    body = _message("updated", item, number, global_id)
-    if config.include_changes:
-        body["changes"] = changes
-    return body, delivered
-
-
-def _message(
-    event: str, item: Mapping[str, Any], number: int | None, global_id: int | None
-) -> dict[str, Any]:
-    return {
-        "event": event,
-        "item_id": item["item_id"],
-        "revision": number,
-        "item_revision_id": global_id,
-        "item": record(item),
-    }
+    cfg: Mapping[str, Any], config: ItemEventsConfig, delivery: Delivery, state: State
+) -> None:
+    """One event, once: dropped without a call when its key is handled already."""
+    if delivery.type.startswith("item."):
+        if delivery.item_id is None or delivery.item_revision_id is None:
+            log.warning("dropped a %s delivery without item_id or item_revision_id", delivery.type)
+            return
+        key, revision = str(delivery.item_id), delivery.item_revision_id
+        if state.once.handled(key, revision):
+            log.info("item %s revision %s was emitted already; dropped", key, revision)
+            return
+        outcome = reading.item_event(connect(cfg), config, delivery, state)
+    elif delivery.type == "comment.create":
+        key = f"c{delivery.fields.get('comment_id')}"
+        if state.once.handled(key, 0):
+            log.info("comment %s was emitted already; dropped", key[1:])
+            return
+        outcome = reading.comment_event(connect(cfg), delivery)
+    else:  # file.change
+        change = reading.file_change(delivery)
+        if change is None:
+            return
+        if state.once.handled(change.key, 0):
+            log.info("the file change %s was emitted already; dropped", change.key)
+            return
+        outcome = reading.file_event(connect(cfg), change)
+    if outcome.body is not None:
+        events.emit_data(new_message(outcome.body))
+    if outcome.key is not None:
+        state.once.mark(outcome.key, outcome.revision)
+        events.emit_snapshot(state.snapshot())
 
 
 def _verify(
@@ -252,12 +217,11 @@ def _ours(client: PodioClient, app_id: int, address: FlowAddress) -> list[int]:
 def _sample(client: PodioClient, config: ItemEventsConfig) -> None:
     """Retrieve Sample: the app's latest item as a `created` event; no hook, no snapshot."""
     latest = items.filter_items(client, config.app, limit=1, sort_by="item_id", sort_desc=True)
-    found = latest.items
-    if not found:
+    if not latest.items:
         raise PodioComponentError(
             f"No items found in app {config.app}. This error is only for Retrieve Sample; a "
             "flow emits each event as it happens"
         )
-    item = items.get_item(client, int(found[0]["item_id"]))
+    item = items.get_item(client, int(latest.items[0]["item_id"]))
     first = (item.get("initial_revision") or {}).get("item_revision_id")
-    events.emit_data(new_message(_message("created", item, 0, first)))
+    events.emit_data(new_message(reading.message("created", item, 0, first)))
