@@ -56,6 +56,15 @@ def _route_arg(text: str) -> tuple[str, str]:
     return public.rstrip("/"), local.rstrip("/")
 
 
+def _attach_arg(text: str) -> tuple[str, Path]:
+    from podio_component.local_files import attachment_option
+
+    try:
+        return attachment_option(text)
+    except PodioComponentError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def _seed_arg(text: str) -> Any:
     return _json_arg(f"@{text}")  # its shape is checked once the emulator's extra is there
 
@@ -97,6 +106,8 @@ def _credential_variable() -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from podio_component.local_files import LocalStore
+
     function = descriptor.action(args.action)
     module = importlib.import_module(function["main"])
     msg = args.msg
@@ -106,8 +117,20 @@ def _run(args: argparse.Namespace) -> int:
         msg = {}
     snapshot_file = SnapshotFile(args.snapshot) if args.snapshot else None  # checked first
     snapshot = snapshot_file.read() if snapshot_file else None
+    given = dict(args.attach)
+    if given:
+        if not isinstance(msg, dict):
+            raise UsageError("--attach needs a --msg object")
+        msg = {
+            **msg,
+            "attachments": {
+                **(msg.get("attachments") or {}),
+                **LocalStore.message_attachments(given),
+            },
+        }
+    store = LocalStore(given, args.attachments_dir)
     sink = PrintedEvents(snapshot_file.write if snapshot_file else None)
-    with bound(replace(current(), events=sink)):
+    with bound(replace(current(), events=sink, attachments=store)):
         output = module.process(msg, _cfg(args), snapshot)
     if output is not None:  # what process returns is emitted the same way
         print(dumps(output, ensure_ascii=False))
@@ -249,6 +272,21 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="a trigger's snapshot: read from FILE (absent: a first run), written back",
+    )
+    run.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        type=_attach_arg,
+        metavar="NAME=PATH",
+        help="give the message an attachment from a local file (repeatable)",
+    )
+    run.add_argument(
+        "--attachments-dir",
+        type=Path,
+        metavar="DIR",
+        help="where emitted attachments are written, named by their paths (default: a new "
+        "folder under the current one)",
     )
     _credential_option(run)
     run.set_defaults(handler=_run)

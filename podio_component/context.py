@@ -10,6 +10,8 @@
               credential store is never read
     flow_record  reads the flow's startup record as the host keeps it (the platform's hooks
               data, or `listen`'s), None where there is none (a single `run`)
+    attachments  where files are read from and written to (`run`'s local folder); None:
+              the platform's storage, as the environment names it
 
 The runtime binds its own context around each message; everything else gets `DEFAULT`.
 A test binds one with a clock of its own instead of patching modules.
@@ -60,6 +62,7 @@ class Context:
     stopping: threading.Event | None = None
     on_platform: bool = False
     flow_record: Callable[[], Any] | None = None
+    attachments: Any = None  # an AttachmentStore (platform/attachments.py)
 
     def pause(self, seconds: float, abandonable: bool) -> None:
         """Wait before the next attempt; WaitAbandoned when a shutdown cuts short a wait

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import requests
@@ -57,6 +58,9 @@ class DeadlineWhileReading(requests.ReadTimeout):
     """The message's deadline passed while the answer was still arriving."""
 
 
+Sink = Callable[[bytes], None]
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -64,13 +68,15 @@ def send(
     *,
     deadline: Deadline,
     timeouts: Timeouts,
+    sink: Sink | None = None,
     **options: Any,
 ) -> tuple[requests.Response, bytes]:
     """One HTTP request, no redirects followed, whose every byte arrives by the deadline.
 
     The connect and read timeouts are shortened to the time left, and the body is read a
     piece at a time, re-arming the socket timeout, so a body that drips in slowly cannot
-    outlast the deadline (a plain read timeout restarts with every byte).
+    outlast the deadline (a plain read timeout restarts with every byte). With a `sink`, a
+    2xx body is handed to it piece by piece instead of kept (a file moving through).
     """
     if deadline.expired():
         raise DeadlineBeforeSending("the deadline passed before the request was sent")
@@ -82,12 +88,16 @@ def send(
         stream=True,
         **options,
     )
-    return response, _read_body(response, deadline, timeouts.read)
+    into = sink if sink is not None and 200 <= response.status_code < 300 else None
+    return response, _read_body(response, deadline, timeouts.read, into)
 
 
-def _read_body(response: requests.Response, deadline: Deadline, read_timeout: float) -> bytes:
+def _read_body(
+    response: requests.Response, deadline: Deadline, read_timeout: float, sink: Sink | None
+) -> bytes:
     raw = response.raw
     parts: list[bytes] = []
+    keep = parts.append if sink is None else sink
     try:
         while True:
             remaining = deadline.remaining()
@@ -99,7 +109,7 @@ def _read_body(response: requests.Response, deadline: Deadline, read_timeout: fl
             chunk = raw.read1(_READ_CHUNK, decode_content=True)
             if not chunk:
                 return b"".join(parts)
-            parts.append(chunk)
+            keep(chunk)
     except urllib3.exceptions.ReadTimeoutError as exc:
         response.close()
         raise requests.ReadTimeout(exc) from None
@@ -112,6 +122,17 @@ def _read_body(response: requests.Response, deadline: Deadline, read_timeout: fl
     except urllib3.exceptions.SSLError as exc:
         response.close()
         raise requests.exceptions.SSLError(exc) from None
-    except requests.RequestException:
+    except BaseException:  # requests' own, or the sink's (a file over its limit)
         response.close()
         raise
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when the request cannot have reached the server (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        cause = exc.args[0]
+        if isinstance(cause, urllib3.exceptions.MaxRetryError):
+            return isinstance(cause.reason, urllib3.exceptions.NewConnectionError)
+    return False

@@ -109,6 +109,8 @@ class Environment(BaseModel):
     # Verification is interactive: the platform UI waits on it.
     verify_deadline: float = Field(20.0, alias="PODIO_VERIFY_DEADLINE")
     max_output_bytes: int = Field(10 * 1024 * 1024, alias="PODIO_MAX_OUTPUT_BYTES")
+    # a binary answer larger than this goes to the platform's attachments, not into a message
+    max_inline_file: int = Field(1024 * 1024, alias="PODIO_MAX_INLINE_FILE")
     refresh_margin: float = Field(300.0, alias="PODIO_REFRESH_MARGIN")
     authorize_url: str = Field(DEFAULT_AUTHORIZE_URL, alias="PODIO_AUTHORIZE_URL")
     client_id: str | None = Field(None, alias="PODIO_CLIENT_ID")
@@ -123,6 +125,8 @@ class Environment(BaseModel):
     flow_webhook_uri: str | None = Field(None, alias="ELASTICIO_FLOW_WEBHOOK_URI")
     # the key instant triggers derive their hook secret from (default ELASTICIO_API_KEY)
     hook_key: str | None = Field(None, alias="PODIO_HOOK_KEY", repr=False)
+    storage_uri: str | None = Field(None, alias="ELASTICIO_OBJECT_STORAGE_URI")
+    storage_token: str | None = Field(None, alias="ELASTICIO_OBJECT_STORAGE_TOKEN", repr=False)
 
     @field_validator("api_url", mode="before")
     @classmethod
@@ -145,12 +149,17 @@ class Environment(BaseModel):
     def _max_output_bytes(cls, value: object) -> int:
         return whole_number("PODIO_MAX_OUTPUT_BYTES", value, 1024, 2**40)
 
-    @field_validator("platform_api_uri")
+    @field_validator("max_inline_file", mode="before")
+    @classmethod
+    def _max_inline_file(cls, value: object) -> int:
+        return whole_number("PODIO_MAX_INLINE_FILE", value, 0, 10 * 1024 * 1024)
+
+    @field_validator("platform_api_uri", "storage_uri")
     @classmethod
     def _platform_uri(cls, value: str | None) -> str | None:
         return value.strip().rstrip("/") if value else None
 
-    @field_validator("platform_api_key", "client_secret", "hook_key")
+    @field_validator("platform_api_key", "client_secret", "hook_key", "storage_token")
     @classmethod
     def _secret(cls, value: str | None) -> str | None:
         register_secret(value)

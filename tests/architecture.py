@@ -24,14 +24,22 @@ PACKAGE = ROOT / "podio_component"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "command line",
-        ("__main__.py", "cli.py", "demo.py", "listen.py", "printed_events.py", "snapshot_file.py"),
+        (
+            "__main__.py",
+            "cli.py",
+            "demo.py",
+            "listen.py",
+            "local_files.py",
+            "printed_events.py",
+            "snapshot_file.py",
+        ),
     ),
     ("local stand-ins", ("emulator",)),
     ("hosts", ("runtime", "signin")),
     ("actions and triggers", ("actions", "triggers", "verify_credentials.py", "events.py")),
     ("step forms", ("forms",)),
     ("credentials and the platform contract", ("credentials", "contract")),
-    ("Podio items and webhooks", ("items", "webhooks")),
+    ("Podio items, webhooks and files", ("items", "webhooks", "files")),
     ("talking to Podio and to the platform", ("podio", "platform")),
     (
         "ground",
@@ -42,6 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "extras.py",
             "http.py",
             "json_text.py",
+            "spool.py",
             "deadline.py",
             "errors.py",
             "redaction.py",

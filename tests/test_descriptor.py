@@ -81,6 +81,8 @@ def test_make_raw_request_metadata_titles() -> None:
         "params": "Query Parameters",
         "headers": "Request Headers",
         "returnHttpErrors": "Return HTTP errors as output",
+        "multipart": "Multipart parts (upload)",
+        "responseAs": "Response as",
     }
     assert props_in["method"]["required"] is True and props_in["url"]["required"] is True
     props_out = action["metadata"]["out"]["properties"]

@@ -31,6 +31,7 @@ CORE = (
     "typing-inspection",
     "tzdata",
     "simplejson",
+    "requests-toolbelt",
 )
 
 

@@ -13,13 +13,16 @@ from podio_component.forms.item_input import item_input
 from podio_component.forms.meta_model import item_meta_model
 from podio_component.items.writes import create_once
 
-ITEM_KEYS = {"external_id": False, "tags": False, "file_ids": False}
+ITEM_KEYS = {"external_id": False, "tags": False, "file_ids": False, "attachments": False}
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
     given = item_input(msg, cfg, ITEM_KEYS)
     write = given.checked_create()  # every value checked before anything is sent
-    created = create_once(given.client, given.app_id, write, given.item, given.config.options)
+    uploads = given.uploads if given.attachments else None
+    created = create_once(
+        given.client, given.app_id, write, given.item, given.config.options, uploads=uploads
+    )
     return new_message(created)
 
 

@@ -1,4 +1,7 @@
-"""Make Raw Request: send {method, url, data} to Podio and return the response as a message."""
+"""Make Raw Request: send {method, url, data} to Podio and return the response as a message;
+or a multipart POST whose file parts come from attachments or base64 (`multipart`); a binary
+answer past PODIO_MAX_INLINE_FILE, or any with `responseAs: attachment`, streamed into the
+platform's attachments instead of a `data:` URL."""
 
 from __future__ import annotations
 
@@ -8,12 +11,22 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from podio_component.contract.messages import message_body, response_message
+from podio_component.contract.messages import (
+    is_file,
+    message_body,
+    new_message,
+    rate_limit,
+    response_message,
+)
 from podio_component.credentials import connect
 from podio_component.errors import InputError
-from podio_component.podio.client import EVERY_STATUS, pin_url
+from podio_component.files import sources
+from podio_component.files.checks import MAX_SIZE
+from podio_component.podio.client import EVERY_STATUS, Part, pin_url
+from podio_component.podio.response import PodioResponse
 from podio_component.settings import environment
-from podio_component.validation import parse, yes_no
+from podio_component.spool import Spool
+from podio_component.validation import choice, parse, yes_no
 
 Method = Literal["GET", "DELETE", "POST", "PUT"]
 METHODS: tuple[str, ...] = get_args(Method)
@@ -60,6 +73,8 @@ class RawRequest(BaseModel):
     params: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     return_http_errors: bool = Field(False, alias="returnHttpErrors")
+    multipart: dict[str, Any] | None = None
+    response_as: Literal["message", "attachment"] = Field("message", alias="responseAs")
 
     @field_validator("method", mode="before")
     @classmethod
@@ -131,6 +146,27 @@ class RawRequest(BaseModel):
     def _return_http_errors(cls, value: object) -> bool:
         return yes_no(value, "returnHttpErrors")
 
+    @field_validator("response_as", mode="before")
+    @classmethod
+    def _response_as(cls, value: object) -> str:
+        return choice("responseAs", value, ("message", "attachment"), "message")
+
+    @field_validator("multipart", mode="before")
+    @classmethod
+    def _multipart(cls, value: object) -> object:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not value:
+            raise InputError(
+                "multipart",
+                'expected an object of parts: a text, or a file {"attachment": name} or '
+                '{"content": base64, "filename": name}',
+            )
+        for name, part in value.items():
+            if not isinstance(part, str | dict):
+                raise InputError(f"multipart.{name}", "expected a text or a file part", part)
+        return value
+
     @field_validator("data")
     @classmethod
     def _data(cls, value: Any, info: ValidationInfo) -> Any:
@@ -152,12 +188,95 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
     env = environment()
     request = parse(RawRequest, message_body(msg))
     pin_url(env.api_url, request.url)  # refuse a bad url before the credential is touched
+    _check_shape(request)
+    accept = EVERY_STATUS if request.return_http_errors else ()
+    if request.multipart is not None:
+        return _upload(msg, request, cfg, env.max_output_bytes)
+    if request.method == "GET":
+        return _read(request, cfg, accept)
     response = connect(cfg).request(
         request.method,
         request.url,
         body=request.data,
         params=request.params,
         headers=request.headers,
-        accept=EVERY_STATUS if request.return_http_errors else (),
+        accept=accept,
     )
     return response_message(response, env.max_output_bytes)
+
+
+def _check_shape(request: RawRequest) -> None:
+    if request.multipart is not None and (request.method != "POST" or request.data is not None):
+        raise InputError("multipart", "goes with a POST and no data")
+    if request.response_as == "attachment" and request.method != "GET":
+        raise InputError("responseAs", "attachment goes with a GET")
+
+
+def _read(request: RawRequest, cfg: Mapping[str, Any], accept: Any) -> dict[str, Any]:
+    """A GET, its answer streamed: a binary one past PODIO_MAX_INLINE_FILE (or any, with
+    `responseAs: attachment`) becomes an attachment; anything else the message as before."""
+    env = environment()
+    if request.response_as == "attachment":
+        sources.store().writable()
+    with Spool(MAX_SIZE, "responseBody", memory=env.max_inline_file) as spool:
+        headers = {"Accept": "application/json", **request.headers}
+        follow = request.response_as == "attachment"  # a file may live elsewhere
+        response = connect(cfg).request_raw(
+            request.url, spool, request.params, headers, accept, follow=follow
+        )
+        if response.ok:
+            as_file = request.response_as == "attachment" or (
+                spool.size > env.max_inline_file and is_file(response)
+            )
+            if as_file:
+                return _attachment(response, spool, request.url)
+            response = response._replace(content=spool.content())
+    return response_message(response, env.max_output_bytes)
+
+
+def _attachment(response: PodioResponse, spool: Spool, url: str) -> dict[str, Any]:
+    """The answer's bytes as an attachment of the message, named as Podio names the file."""
+    disposition = response.header("content-disposition") or ""
+    found = re.search(r'filename="?([^";]+)"?', disposition)
+    name = (
+        found.group(1) if found else url.split("?")[0].rstrip("/").rpartition("/")[2] or "response"
+    )
+    kind = response.media_type or "application/octet-stream"
+    stored = sources.store().write(spool, name, kind)
+    body = {
+        "statusCode": response.status,
+        "headers": response.headers,
+        "responseBody": None,
+        "attachment": name,
+        "rateLimit": rate_limit(response),
+        "attempts": response.attempts,
+    }
+    return new_message(body, {name: {"url": stored, "size": spool.size, "content-type": kind}})
+
+
+def _upload(
+    msg: Mapping[str, Any], request: RawRequest, cfg: Mapping[str, Any], max_bytes: int
+) -> dict[str, Any]:
+    """A multipart POST: text parts as given, file parts from an attachment or base64."""
+    assert request.multipart is not None
+    parts: dict[str, Part] = {}
+    opened: list[Spool] = []
+    try:
+        for name, part in request.multipart.items():
+            if isinstance(part, str):
+                parts[name] = part
+                continue
+            field = f"multipart.{name}"
+            if part.get("attachment") is not None:
+                (chosen,) = sources.named(msg, part["attachment"], f"{field}.attachment")
+                have = sources.attachments(msg)[chosen]
+                source = sources.from_attachment(chosen, have, part.get("filename"), MAX_SIZE)
+            else:
+                source = sources.from_base64(part.get("content"), part.get("filename"), MAX_SIZE)
+            opened.append(source.spool)
+            parts[name] = (source.name, source.spool, source.mimetype)
+        response = connect(cfg).upload(request.url, parts, request.params)
+    finally:
+        for spool in opened:
+            spool.close()
+    return response_message(response, max_bytes)

@@ -14,7 +14,7 @@ from podio_component.forms.item_input import item_input
 from podio_component.forms.meta_model import item_meta_model
 from podio_component.items.app_fields import app_fields
 from podio_component.items.values import write_values
-from podio_component.items.writes import check_in_app, update, with_links
+from podio_component.items.writes import check_in_app, update, with_files, with_links
 
 ITEM_KEYS = {
     "item_id": True,
@@ -22,6 +22,7 @@ ITEM_KEYS = {
     "external_id": False,
     "tags": False,
     "file_ids": False,
+    "attachments": False,
 }
 
 
@@ -29,10 +30,12 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
     given = item_input(msg, cfg, ITEM_KEYS)
     item_id = given.item["item_id"]
     write = given.checked_write()
-    if not write.fields and not write.links and len(given.item) <= 1:
+    if not write.fields and not write.links and len(given.item) <= 1 and not given.attachments:
         raise InputError("body", "expected at least one field value to change")
-    check_in_app(given.client, given.app_id, item_id)
+    current = check_in_app(given.client, given.app_id, item_id)
     fields = with_links(given.client, write)
+    new_files = [*given.item.get("file_ids", []), *given.uploads()]
+    item = with_files(given.item, current, new_files)
 
     def already_applied(current: Mapping[str, Any]) -> bool:
         """The item already holds exactly these values: this change was applied."""
@@ -41,7 +44,7 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
         return write_values(app, now).fields == write.fields
 
     options = given.config.options
-    return new_message(update(given.client, item_id, fields, given.item, options, already_applied))
+    return new_message(update(given.client, item_id, fields, item, options, already_applied))
 
 
 def getMetaModel(cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,22 @@ from podio_component.contract.messages import new_message
 from podio_component.forms.apps import apps as apps  # the `app` field's select model
 from podio_component.forms.item_input import item_input
 from podio_component.forms.meta_model import item_meta_model
-from podio_component.items.writes import create_once, find_by_external_id, update, with_links
+from podio_component.items.api import get_item
+from podio_component.items.writes import (
+    create_once,
+    find_by_external_id,
+    update,
+    with_files,
+    with_links,
+)
 
-ITEM_KEYS = {"external_id": True, "tags": False, "file_ids": False, "revision": False}
+ITEM_KEYS = {
+    "external_id": True,
+    "tags": False,
+    "file_ids": False,
+    "revision": False,
+    "attachments": False,
+}
 
 
 def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None) -> dict[str, Any]:
@@ -23,9 +36,17 @@ def process(msg: Mapping[str, Any], cfg: Mapping[str, Any], snapshot: Any = None
     if found is None:
         create = given.checked_create()  # the fields a create needs, before it is sent
         item = {k: v for k, v in given.item.items() if k != "revision"}
-        return new_message(create_once(client, app_id, create, item, options, looked_up=True))
+        uploads = given.uploads if given.attachments else None
+        created = create_once(
+            client, app_id, create, item, options, looked_up=True, uploads=uploads
+        )
+        return new_message(created)
+    item_id = int(found["item_id"])
     item = {k: v for k, v in given.item.items() if k != "external_id"}
-    updated = update(client, int(found["item_id"]), with_links(client, write), item, options)
+    new_files = [*item.get("file_ids", []), *given.uploads()]
+    if new_files:  # the item's own files are kept: the filter's short item has none
+        item = with_files(item, get_item(client, item_id), new_files)
+    updated = update(client, item_id, with_links(client, write), item, options)
     return new_message({**updated, "created": False})
 
 

@@ -59,7 +59,7 @@ def decode_body(response: PodioResponse) -> tuple[Any, dict[str, Any]]:
     """
     if not response.content:
         return None, {}  # an empty body (a 204) stays null
-    if _is_file(response):
+    if is_file(response):
         kind = response.media_type or "application/octet-stream"
         data = base64.b64encode(response.content).decode("ascii")
         attachment = {
@@ -94,7 +94,7 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
-def _is_file(response: PodioResponse) -> bool:
+def is_file(response: PodioResponse) -> bool:
     # File downloads may be labelled application/json yet are bytes; a filename marks them.
     if "filename" in (response.header("content-disposition") or ""):
         return True

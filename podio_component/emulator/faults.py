@@ -28,6 +28,7 @@ Handler = Callable[[Request], Response]
 ErrorResponse = Callable[[Request, int, str], Response]
 HOLD_LIMIT = 120.0  # seconds a held answer waits at most
 MALFORMED_JSON = b'{"item_id": 12, "title": "cut'
+LOGGED_BODY = 1024 * 1024  # bytes of a request's body the log keeps (an upload can be 100 MB)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class LoggedRequest:
     fault: str | None
     at: float
     body: bytes = b""
+    authorization: str | None = (
+        None  # the request's Authorization header, to see where a token went
+    )
 
 
 class RequestLog:
@@ -158,7 +162,8 @@ class RequestLog:
             status,
             fault.label() if fault else None,
             time.time(),
-            request.get_data(cache=True),
+            request.get_data(cache=True)[:LOGGED_BODY],
+            request.headers.get("Authorization"),
         )
         with self._lock:
             self._entries.append(entry)
@@ -207,7 +212,7 @@ class FaultingApp:
         if fault and fault.hold is not None:
             fault.hold.wait(HOLD_LIMIT)
         # A body-less response cannot be cut short: the closest fault is a drop.
-        if fault and response and (fault.drop or (fault.truncate and not response.get_data())):
+        if fault and response and (fault.drop or (fault.truncate and not _body(response))):
             response = None
         # Logged before the connection is touched, so a client never sees a drop first.
         status = None if response is None else response.status_code
@@ -264,7 +269,7 @@ def _truncated(
     environ: dict[str, Any], response: Response, start_response: Callable[..., Any]
 ) -> Iterator[bytes]:
     """Announce the full length, send half the body, then close the connection."""
-    body = response.get_data()
+    body = _body(response)
     start_response(response.status, _headers_with_length(response, len(body)))
     yield body[: len(body) // 2]
     _drop(environ)
@@ -274,11 +279,22 @@ def _dripped(
     response: Response, interval: float, start_response: Callable[..., Any]
 ) -> Iterator[bytes]:
     """Send the body one byte at a time, `interval` seconds apart."""
-    body = response.get_data()
+    body = _body(response)
     start_response(response.status, _headers_with_length(response, len(body)))
     for index in range(len(body)):
         time.sleep(interval)
         yield body[index : index + 1]
+
+
+def _body(response: Response) -> bytes:
+    """The whole body, streamed ones (a file's) included; kept for the answer to send."""
+    if response.direct_passthrough:
+        body = b"".join(
+            part.encode() if isinstance(part, str) else part for part in response.response
+        )
+        response.response = [body]
+        return body
+    return response.get_data()
 
 
 def _headers_with_length(response: Response, length: int) -> list[tuple[str, str]]:

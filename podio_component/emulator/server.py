@@ -105,6 +105,8 @@ class Emulator:
 
     def stop(self) -> None:
         self.world.hooks.close()
+        self.world.files.close()
+        self.platform.storage.close()
         self.platform.gateway.close()
         for server in (self._podio, self._platform):
             server.shutdown()
@@ -141,6 +143,8 @@ class Emulator:
             "ELASTICIO_API_USERNAME": self.platform.username,
             "ELASTICIO_API_KEY": self.platform.api_key,
             "ELASTICIO_WORKSPACE_ID": self.platform.workspace_id,
+            "ELASTICIO_OBJECT_STORAGE_URI": self.platform_url,
+            "ELASTICIO_OBJECT_STORAGE_TOKEN": self.platform.storage.token,
         }
 
     def sign_in_environment(self) -> dict[str, str]:

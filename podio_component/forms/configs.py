@@ -229,3 +229,31 @@ class ItemEventsConfig(_StepConfig):
     def follows_items(self) -> bool:
         """Whether an item created or updated is an event (what a catch-up can find)."""
         return "created" in self.events or "updated" in self.events
+
+
+class DownloadFilesConfig(BaseModel):
+    """Download Files."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
+    max_size_mb: int = Field(100, alias="maxSize")
+
+    @field_validator("emit_behavior", mode="before")
+    @classmethod
+    def _emit_behavior(cls, value: object) -> str:
+        return emit_behavior(value)
+
+    @field_validator("max_size_mb", mode="before")
+    @classmethod
+    def _max_size(cls, value: object) -> int:
+        given = given_text(value)
+        return 100 if given is None else whole_number("maxSize", given, 1, 100)
+
+    @property
+    def per_page(self) -> bool:
+        return self.emit_behavior == "emitPage"
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_size_mb * 1024 * 1024

@@ -535,6 +535,14 @@ def _k_file_ids(name: str, value: Any) -> list[int]:
     return [_k_id(name, one) for one in value]
 
 
+def _k_attachments(name: str, value: Any) -> list[str]:
+    """The message's attachments to upload and attach: "all", a name, or a list of them."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise InputError(name, 'expected "all", an attachment name or a list of names', value)
+    return ["all"] if "all" in names else names
+
+
 class ItemKey(NamedTuple):
     shape: Shape
     title: str
@@ -547,4 +555,9 @@ ITEM_KEYS: dict[str, ItemKey] = {
     "revision": ItemKey(_NUMBER, "Revision (to refuse a conflicting change)", _k_revision),
     "tags": ItemKey(Shape(_STRING.json, multiple="always"), "Tags", _k_tags),
     "file_ids": ItemKey(Shape(_NUMBER.json, multiple="always"), "File IDs", _k_file_ids),
+    "attachments": ItemKey(
+        Shape(_STRING.json, multiple="always"),
+        'Attachments of the message to upload and attach ("all", or their names)',
+        _k_attachments,
+    ),
 }

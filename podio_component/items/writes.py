@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from podio_component.errors import InputError, PodioComponentError, PodioHTTPError
+from podio_component.files import api as files
 from podio_component.items import api
 from podio_component.items.api import WriteOptions
 from podio_component.items.fields import printable
@@ -31,10 +32,11 @@ class DuplicateExternalId(PodioComponentError):
     """More than one item carries the external ID: nothing is changed."""
 
 
-def check_in_app(client: PodioClient, app_id: int, item_id: int) -> None:
-    """Refuse to write into an item of another app: the step's fields (and their option ids)
-    mean nothing there. One read of the item."""
-    app = api.get_item(client, item_id).get("app") or {}
+def check_in_app(client: PodioClient, app_id: int, item_id: int) -> dict[str, Any]:
+    """The item, read once; refused when it is in another app: the step's fields (and their
+    option ids) mean nothing there."""
+    item = api.get_item(client, item_id)
+    app = item.get("app") or {}
     found = app.get("app_id")
     if found != app_id:
         name = app.get("name") or (app.get("config") or {}).get("name")
@@ -43,6 +45,16 @@ def check_in_app(client: PodioClient, app_id: int, item_id: int) -> None:
             "item_id",
             f"item {item_id} is in {where}, not in this step's app {app_id}; nothing was written",
         )
+    return item
+
+
+def with_files(item: dict[str, Any], current: Mapping[str, Any], new: list[int]) -> dict[str, Any]:
+    """An update's item keys with `file_ids`: the item's files kept and the new ones added.
+    Whether Podio's `file_ids` replaces or adds is unverified, so the whole set is sent."""
+    if not new:
+        return item
+    kept = [int(f["file_id"]) for f in current.get("files") or [] if "file_id" in f]
+    return {**item, "file_ids": list(dict.fromkeys([*kept, *new]))}
 
 
 def find_by_external_id(
@@ -75,12 +87,14 @@ def create_once(
     options: WriteOptions,
     *,
     looked_up: bool = False,
+    uploads: Callable[[], list[int]] | None = None,
 ) -> dict[str, Any]:
     """Create an item from a checked write (cleared fields left out) and return it as a
     record marked `created`. With an external ID, once, whatever fails on the way: an item
     that already carries it is returned unchanged (`created: false`; `looked_up` says the
     caller has just found none), and a failure Podio may have acted on is recovered by
-    looking it up (`recovered: true`)."""
+    looking it up (`recovered: true`). `uploads` gives the ids of files uploaded for it, once
+    the item is known to be new."""
     external_id = item.get("external_id")
     if external_id is not None and not looked_up:
         found = find_by_external_id(client, app_id, str(external_id))
@@ -88,9 +102,12 @@ def create_once(
             return {**api.get_record(client, int(found["item_id"])), "created": False}
     fields = {k: v for k, v in with_links(client, write).items() if v != []}
     body = {"fields": fields, **{k: item[k] for k in CREATE_KEYS if item.get(k) is not None}}
+    sent = [*body.get("file_ids", []), *(uploads() if uploads is not None else [])]
+    if sent:  # uploaded once, before the first try: a recovery attaches, never uploads again
+        body["file_ids"] = sent
     if external_id is None:
         try:
-            return _created(client, app_id, body, options)
+            return attached(client, _created(client, app_id, body, options), sent)
         except PodioComponentError as exc:
             if exc.may_have_acted:
                 raise PodioComponentError(
@@ -102,7 +119,7 @@ def create_once(
     budget = client.budget()
     while True:
         try:
-            return _created(client, app_id, body, options)
+            return attached(client, _created(client, app_id, body, options), sent)
         except PodioComponentError as exc:
             if not exc.may_have_acted:
                 raise
@@ -117,11 +134,24 @@ def create_once(
             budget.pause(seconds)
             found = find_by_external_id(client, app_id, str(external_id))
             if found is not None:
-                recovered = api.get_record(client, int(found["item_id"]))
+                recovered = attached(client, api.get_record(client, int(found["item_id"])), sent)
                 return {**recovered, "created": True, "recovered": True}
             if not budget.spend():
                 raise
             # absent: Podio did not create it, so creating again is safe
+
+
+def attached(client: PodioClient, record: dict[str, Any], sent: list[int]) -> dict[str, Any]:
+    """The record, once every file sent with its write is on it: one Podio left off (an
+    unanswered podio-dotnet#34 report) is attached with `/file/{id}/attach`."""
+    have = {f.get("file_id") for f in record.get("files") or []}
+    missing = [file_id for file_id in sent if file_id not in have]
+    if not missing:
+        return record
+    log.warning("Podio left files %s off item %s; attaching them", missing, record["item_id"])
+    for file_id in missing:
+        files.attach(client, file_id, "item", int(record["item_id"]))
+    return {**record, **api.get_record(client, int(record["item_id"]))}
 
 
 def _created(
@@ -143,6 +173,7 @@ def update(
     conflicting change is an error naming both revisions, unless `already_applied` finds
     the item holding exactly these values (a replay of this very change)."""
     body = {"fields": fields, **{k: item[k] for k in UPDATE_KEYS if item.get(k) is not None}}
+    sent = list(body.get("file_ids", []))
     try:
         api.update(client, item_id, body, options)
     except PodioHTTPError as exc:
@@ -156,4 +187,4 @@ def update(
             f"item {item_id} was changed since revision {item.get('revision')}: it is at "
             f"revision {current.get('revision')} now; nothing was written (Podio's 409)"
         ) from None
-    return api.get_record(client, item_id)
+    return attached(client, api.get_record(client, item_id), sent)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 import requests.auth
+from requests_toolbelt import MultipartEncoder
 
 from podio_component.context import Context
 from podio_component.deadline import Cooldown, Deadline
@@ -27,7 +28,13 @@ from podio_component.errors import (
     ReauthenticateError,
     readable_seconds,
 )
-from podio_component.http import DeadlineBeforeSending, DeadlineWhileReading, Timeouts, send
+from podio_component.http import (
+    DeadlineBeforeSending,
+    DeadlineWhileReading,
+    Timeouts,
+    never_sent,
+    send,
+)
 from podio_component.podio.response import PodioResponse
 from podio_component.podio.retry_policy import (
     RATE_LIMIT_STATUSES,
@@ -36,9 +43,9 @@ from podio_component.podio.retry_policy import (
     CoolingDown,
     RetryBudget,
     RetryPolicy,
-    never_sent,
 )
 from podio_component.redaction import logger
+from podio_component.spool import Spool
 
 log = logger(__name__)
 
@@ -103,6 +110,12 @@ def encode_json_body(body: Any) -> bytes | None:
         raise InputError("data", "is nested too deeply to send") from None
 
 
+BodyFactory = Callable[[], tuple[Any, Mapping[str, str]]]
+Part = str | tuple[str, Spool, str]  # a text, or a file: (its name, its bytes, its type)
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 3
+
+
 class Outgoing(NamedTuple):
     """What goes on the wire for one logical request, the token aside."""
 
@@ -110,6 +123,9 @@ class Outgoing(NamedTuple):
     data: bytes | None
     params: Sequence[tuple[str, str]]
     headers: Mapping[str, str]
+    body: BodyFactory | None = None  # a streamed body, made afresh for each attempt
+    sink: Spool | None = None  # where a 2xx body goes (emptied for each attempt)
+    follow: bool = False  # follow redirects (the token only to the API's host)
 
 
 class TokenSource(Protocol):
@@ -179,10 +195,55 @@ class PodioClient:
         if data is not None:
             extra["Content-Type"] = "application/json"
         outgoing = Outgoing(pin_url(self.api_url, path), data, params, extra)
+        return self._logical(method, path, outgoing, accept, read)
+
+    def upload(
+        self, path: str, parts: Mapping[str, Part], params: Sequence[tuple[str, str]] = ()
+    ) -> PodioResponse:
+        """POST a multipart body, each file part streamed from its spool, over HTTP/1.1 (a
+        Podio upload: `source`, a file with its name, and `filename`). A write: never sent
+        again once it may have reached Podio, and then its error says so."""
+
+        def body() -> tuple[Any, Mapping[str, str]]:
+            fields = {
+                name: part if isinstance(part, str) else (part[0], part[1].rewind(), part[2])
+                for name, part in parts.items()
+            }
+            encoder = MultipartEncoder(fields=fields)
+            return encoder, {"Content-Type": encoder.content_type}
+
+        outgoing = Outgoing(pin_url(self.api_url, path), None, params, {}, body=body)
+        return self._logical("POST", path, outgoing, (), False)
+
+    def request_raw(
+        self,
+        path: str,
+        spool: Spool,
+        params: Sequence[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        accept: Collection[int] = (),
+        *,
+        follow: bool = True,
+    ) -> PodioResponse:
+        """GET an answer's body (a file's) streamed into `spool`; the response keeps only the
+        headers (an error answer's body aside). A read, retried, the spool emptied for each
+        attempt. A redirect is followed (unless not to `follow`), the token sent only to the
+        API's own host."""
+        sent = {"Accept": "*/*", **(headers or {})}
+        outgoing = Outgoing(
+            pin_url(self.api_url, path), None, params, sent, sink=spool, follow=follow
+        )
+        return self._logical("GET", path, outgoing, accept, True)
+
+    def _logical(
+        self, method: str, path: str, outgoing: Outgoing, accept: Collection[int], read: bool
+    ) -> PodioResponse:
         attempts = Attempts(method, path, self.deadline, read)
         outcome = self.policy.run(lambda: self._attempt(attempts, outgoing), attempts, self.host)
         note = "; gave up waiting to retry: shutting down" if attempts.abandoned else ""
         note += _deadline_note(attempts)
+        if outgoing.body is not None and self.policy.may_have_acted(outcome):
+            note += "; the file may exist in Podio, uploaded and not attached to anything"
         if not isinstance(outcome, Answer):
             raise self._failure(attempts, outcome, note) from None
         response = PodioResponse.of(method, path, outcome, attempts.sent)
@@ -255,17 +316,28 @@ class PodioClient:
     def _send(self, attempts: Attempts, outgoing: Outgoing, token: str) -> Answer:
         attempts.sent += 1
         started = self.host.clock.monotonic()
+        data: Any = outgoing.data
+        headers = outgoing.headers
+        if outgoing.body is not None:
+            data, made = outgoing.body()
+            headers = {**headers, **made}
+        sink = outgoing.sink
+        if sink is not None:
+            sink.reset()
         response, content = send(
             self.session,
             attempts.method,
             outgoing.url,
             deadline=self.deadline,
             timeouts=self.timeouts,
-            data=outgoing.data,
+            data=data,
             params=outgoing.params or None,  # None, not empty: requests then skips merging
-            headers=outgoing.headers or None,
+            headers=headers or None,
             auth=OAuth2Token(token),
+            sink=None if sink is None else sink.write,
         )
+        if outgoing.follow:
+            response, content = self._follow(response, content, outgoing, token)
         if log.isEnabledFor(logging.DEBUG):  # checked first: this runs for every request
             log.debug(
                 "%s %s -> HTTP %d in %.0f ms",
@@ -278,6 +350,32 @@ class PodioClient:
             hint = answer.wait_hint
             self.cooldown.start(self.policy.delay if hint is None else hint)
         return answer
+
+    def _follow(
+        self, response: requests.Response, content: bytes, outgoing: Outgoing, token: str
+    ) -> tuple[requests.Response, bytes]:
+        """Redirects of a raw download, a few at most: the token goes only to the API's own
+        host, never to another one a redirect names."""
+        url = outgoing.url
+        for _ in range(MAX_REDIRECTS):
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or not location:
+                break
+            url = urljoin(url, location)
+            same = _origin(url) == _origin(self.api_url)
+            assert outgoing.sink is not None
+            outgoing.sink.reset()
+            response, content = send(
+                self.session,
+                "GET",
+                url,
+                deadline=self.deadline,
+                timeouts=self.timeouts,
+                headers=dict(outgoing.headers) or None,
+                auth=OAuth2Token(token) if same else None,
+                sink=outgoing.sink.write,
+            )
+        return response, content
 
 
 def _what(attempts: Attempts) -> tuple[str, str]:

@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from podio_component.context import Context, WaitAbandoned
 from podio_component.deadline import Deadline
 from podio_component.errors import readable_seconds
+from podio_component.http import never_sent
 from podio_component.redaction import logger
 
 log = logger(__name__)
@@ -68,17 +68,6 @@ def _parse_retry_after(value: str) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def never_sent(exc: BaseException) -> bool:
-    """True when the request cannot have reached the server (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        cause = exc.args[0]
-        if isinstance(cause, MaxRetryError):
-            return isinstance(cause.reason, NewConnectionError)
-    return False
 
 
 class Answer(NamedTuple):

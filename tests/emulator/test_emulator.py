@@ -566,6 +566,8 @@ def test_emulator_env_prints_export_lines_a_shell_can_source(tmp_path: Path) -> 
         assert set(json.loads(variables["EMULATOR_CFG"])) == {"secretId"}
         url = f"{variables['PODIO_API_URL']}/user/status"
         assert requests.get(url, timeout=5).status_code == 401  # it serves
+        assert variables["ELASTICIO_OBJECT_STORAGE_URI"] == variables["ELASTICIO_API_URI"]
+        assert variables["ELASTICIO_OBJECT_STORAGE_TOKEN"]
         hook = variables["ELASTICIO_FLOW_WEBHOOK_URI"]
         assert hook == f"{variables['ELASTICIO_API_URI']}/hook/emulator-flow"
         assert requests.post(hook, json={}, timeout=5).status_code == 404  # no flow running

@@ -19,12 +19,14 @@ from tests.helpers import PodioApi
 
 
 class Receiver(ThreadingHTTPServer):
-    """A hook URL: every POST's form kept, answered with `status` after `pause` seconds."""
+    """A hook URL: every POST's form kept, answered with `status` after `pause` seconds; and
+    every request's Authorization header (a GET answers a few bytes)."""
 
     daemon_threads = True
 
     def __init__(self) -> None:
         self.forms: list[dict[str, str]] = []
+        self.authorizations: list[str | None] = []
         self.status = 200
         self.pause = 0.0
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -38,7 +40,15 @@ class Receiver(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: Receiver
 
+    def do_GET(self) -> None:
+        self.server.authorizations.append(self.headers.get("Authorization"))
+        self.send_response(200)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"%PDF")
+
     def do_POST(self) -> None:
+        self.server.authorizations.append(self.headers.get("Authorization"))
         assert self.headers.get_content_type() == "application/x-www-form-urlencoded"
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)

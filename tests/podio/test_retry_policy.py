@@ -10,11 +10,11 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from podio_component.deadline import Deadline
+from podio_component.http import never_sent
 from podio_component.podio.retry_policy import (
     Answer,
     Attempts,
     RetryPolicy,
-    never_sent,
     rate_limit_wait,
 )
 from tests.helpers import refused

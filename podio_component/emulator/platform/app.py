@@ -1,6 +1,6 @@
 """The emulated platform API: secrets and their forced refresh, a flow's steps (and the
 snapshots they publish), account keys (updateKeys), startup-hook data, a place for service
-containers to post results, and the webhook gateway."""
+containers to post results, the webhook gateway, and the storage of attachments."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from podio_component.emulator.platform.gateway import Gateway
+from podio_component.emulator.platform.storage import Storage
 from podio_component.emulator.web import Routes, json_response
 
 route = Routes()
@@ -49,6 +50,7 @@ class Platform:
     startup_data: dict[str, Any] = field(default_factory=dict)  # flow id -> data
     service_results: dict[str, list[Any]] = field(default_factory=dict)
     gateway: Gateway = field(default_factory=Gateway)
+    storage: Storage = field(default_factory=Storage)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_step(
@@ -141,6 +143,8 @@ class PlatformApp:
         flow_id, _, more = request.path.removeprefix("/hook/").partition("/")
         if request.path.startswith("/hook/") and request.method in ("GET", "POST"):
             return self.platform.gateway.handle(request, flow_id, more)  # public, no auth
+        if self.platform.storage.handles(request):  # its own bearer token
+            return self.platform.storage.handle(request, request.host_url.rstrip("/"))
         if not self._authorized(request):
             return error_response(request, 401, "Unauthorized")
         try:

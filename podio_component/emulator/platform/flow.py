@@ -196,11 +196,17 @@ class EmulatedStep:
         *,
         version: int = 1,
         content: bytes | None = None,
+        attachments: Mapping[str, Any] | None = None,
     ) -> str:
         """Publish one input message (encrypted, as the previous step would); returns its
         messageId header."""
         message_id = str(uuid.uuid4())
-        message = {"id": message_id, "body": dict(body), "headers": {}, "attachments": {}}
+        message = {
+            "id": message_id,
+            "body": dict(body),
+            "headers": {},
+            "attachments": dict(attachments or {}),
+        }
         amqp_headers = {
             "messageId": message_id,
             "threadId": str(uuid.uuid4()),

@@ -342,14 +342,31 @@ class PodioApp:
 
     @api_route("/file/<int:file_id>/attach", "POST")
     def attach_file(self, request: Request, grant: Grant, file_id: int) -> Response:
-        """`{ref_type: "item", ref_id}`: the file attached to the item (file.change)."""
+        """`{ref_type, ref_id}`: the file attached; to an item, it is a file.change."""
         body = _json_object(request)
-        item_id = body.get("ref_id")
-        if body.get("ref_type") != "item" or not isinstance(item_id, int):
-            raise ApiError(400, "invalid_value", "ref_type must be item and ref_id an item id")
+        ref_type, ref_id = body.get("ref_type"), body.get("ref_id")
+        if ref_type not in ("item", "task", "comment", "status", "space"):
+            raise ApiError(400, "invalid_value", f"Invalid ref_type {ref_type!r}")
+        if not isinstance(ref_id, int):
+            raise ApiError(400, "invalid_value", "ref_id must be an integer")
         with self.world.lock:
-            self.world.items.view(item_id)  # 404 / 410 first
-            self.world.files.attach(file_id, self._app_of(item_id) or 0, item_id)
+            self.world.files.view(file_id)  # 404 first
+            if ref_type == "item":
+                self.world.items.view(ref_id)  # 404 / 410 first
+                self.world.files.attach(file_id, self._app_of(ref_id) or 0, ref_id)
+            else:
+                self.world.files.attach_to(file_id, str(ref_type), ref_id)
+        return Response(status=204)
+
+    @api_route("/file/<int:new_id>/replace", "POST")
+    def replace_file(self, request: Request, grant: Grant, new_id: int) -> Response:
+        old_id = _json_object(request).get("old_file_id")
+        if not isinstance(old_id, int):
+            raise ApiError(400, "invalid_value", "old_file_id must be an integer")
+        with self.world.lock:
+            self.world.files.view(new_id)
+            item_id = self.world.files.item_of(old_id)
+            self.world.files.replace(old_id, new_id, self._app_of(item_id) or 0)
         return Response(status=204)
 
     def _app_of(self, item_id: int | None) -> int | None:
@@ -358,12 +375,61 @@ class PodioApp:
 
     @api_route("/file/<int:file_id>/raw", "GET")
     def file_raw(self, request: Request, grant: Grant, file_id: int) -> Response:
+        """The bytes, streamed from where they are kept."""
         view = self.world.files.view(file_id)
         return Response(
-            self.world.files.content(file_id),
+            self.world.files.chunks(file_id),
             content_type=view["mimetype"],
-            headers={"Content-Disposition": f'inline; filename="{view["name"]}"'},
+            headers={
+                "Content-Disposition": f'inline; filename="{view["name"]}"',
+                "Content-Length": str(view["size"]),
+            },
+            direct_passthrough=True,
         )
+
+    @api_route("/file", "POST")
+    def upload_file(self, request: Request, grant: Grant) -> Response:
+        """`POST /file/` (and `/file/v2/`): multipart, `source` a file part with a file name
+        and `filename`; Podio's 404 without `source`, its 400 for a `source` that is no file."""
+        source = request.files.get("source")
+        if source is None:
+            if "source" in request.form:
+                raise ApiError(
+                    400,
+                    "invalid_value",
+                    "'source' parameter must given as multipart/form-data with type 'file'",
+                )
+            raise ApiError(
+                404,
+                "not_found",
+                "No matching operation could be found. Missing parameters: source.",
+            )
+        name = request.form.get("filename") or source.filename
+        if not source.filename or not name:
+            raise ApiError(400, "invalid_value", "The source part has no filename")
+        uploaded = self.world.files.upload(source.stream, name, self.world.clock.now())
+        return json_response(uploaded)
+
+    @api_route("/file/v2", "POST")
+    def upload_file_v2(self, request: Request, grant: Grant) -> Response:
+        return self.upload_file(request, grant)
+
+    @api_route("/file/app/<int:app_id>", "GET")
+    def app_files(self, request: Request, grant: Grant, app_id: int) -> Response:
+        """The files on the app's items (`limit` up to 100, 50 by default; `offset`)."""
+        limit = int(request.args.get("limit", "50"))
+        offset = int(request.args.get("offset", "0"))
+        if not 1 <= limit <= 100 or offset < 0:
+            raise ApiError(400, "invalid_value", "limit must be from 1 to 100")
+        with self.world.lock:
+            items = self.world.items
+            found = [
+                {**self.world.files.view(file_id), "context": {"type": "item", "id": item_id}}
+                for file_id in sorted(self.world.files.stored)
+                if (item_id := self.world.files.item_of(file_id)) is not None
+                and items.stored.get(item_id, {}).get("app_id") == app_id
+            ]
+        return json_response(found[offset : offset + limit])
 
 
 # Podio is slash-aware but tolerant; routes are matched with any trailing slash removed.

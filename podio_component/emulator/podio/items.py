@@ -60,6 +60,11 @@ class Items:
         self.deleted: set[int] = set()
         self.viewed: list[int] = []  # items read with mark_as_viewed (Podio's default)
         self.bundles_tags = False  # whether fields=items.fields(tags) is honoured (unverified)
+        # what `file_ids` on an update does, which Podio does not say: "replace" the item's
+        # files with those listed, or "add" them (unverified either way)
+        self.file_ids_on_update = "replace"
+        # true plays podio-dotnet#34: a write's file_ids are taken and the files not attached
+        self.drops_file_ids = False
         self.revisions = Revisions()
         self.comments: dict[int, dict[str, Any]] = {}
         self._next_comment = 60_001
@@ -342,7 +347,10 @@ class Items:
         with self.lock:
             item_id = self._next_id
             self._next_id += 1
+            file_ids = _file_ids(body, self.files)
             item = self._store(app, item_id, {**body, "created_by": by}, values, self.clock.now())
+            for file_id in [] if self.drops_file_ids else file_ids:
+                self.files.attach(file_id, app_id, item_id, hook=False)
             self.changes.notify(Change("item.create", app_id, item_id, self._ids(item), hook))
             return {"item_id": item_id, "title": item["title"], "app_item_id": item["app_item_id"]}
 
@@ -355,6 +363,7 @@ class Items:
             app = self.directory.apps[item["app_id"]]
             values = field_values(app, _fields(body), self)
             tags = _tags(body)
+            file_ids = _file_ids(body, self.files) if "file_ids" in body else None
             revision = body.get("revision")
             if revision is not None and revision != item["revision"]:
                 raise ApiError(
@@ -364,6 +373,8 @@ class Items:
             _calculate(app, item)
             if tags is not None:
                 item["tags"] = tags
+            if file_ids is not None and not self.drops_file_ids:
+                self._set_files(item, file_ids)
             item["title"] = _title(app, item["values"])
             now = self.clock.now()
             item["revision"] = self.revisions.record(
@@ -412,6 +423,14 @@ class Items:
         _calculate(app, item)
         self.revisions.record(item_id, "creation", item["values"], item["created_by"], now)
         return item
+
+    def _set_files(self, item: dict[str, Any], file_ids: list[int]) -> None:
+        if self.file_ids_on_update == "replace":
+            for kept in self.files.on_item(item["item_id"]):
+                if kept["file_id"] not in file_ids:
+                    self.files.detach(kept["file_id"])
+        for file_id in file_ids:
+            self.files.attach(file_id, item["app_id"], item["item_id"], hook=False)
 
     def difference(self, item_id: int, low: int, high: int) -> list[dict[str, Any]]:
         """GET /item/{id}/revision/{from}/{to}."""
@@ -588,3 +607,14 @@ def _json_kind(value: object) -> str:
 def _writer(by: Writer | int) -> Writer:
     """A seeded item names its creator by user id: in Podio's web app."""
     return by if isinstance(by, Writer) else Writer("user", by)
+
+
+def _file_ids(body: dict[str, Any], files: Files) -> list[int]:
+    """`file_ids`: files uploaded before (Podio's 400 for one it does not have)."""
+    given = body.get("file_ids") or []
+    if not isinstance(given, list) or not all(isinstance(f, int) for f in given):
+        raise ApiError(400, "invalid_value", "file_ids must be a list of file ids")
+    for file_id in given:
+        if file_id not in files.stored:
+            raise ApiError(400, "invalid_value", f"File with id {file_id} not found")
+    return list(given)
