@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench import files, item_events, items, runtime, trigger
+from bench import collaboration, files, item_events, items, runtime, trigger
 from podio_component.actions.make_raw_request import process
 from podio_component.errors import PodioComponentError
 from tests import broker
@@ -238,6 +238,7 @@ def report(results: dict[str, Any]) -> str:
             *trigger.report(results["trigger"]),
             *items.report(results["items"]),
             *files.report(results["files"]),
+            *collaboration.report(results["collaboration"]),
             "",
             *runtime.report(results["runtime"]),
             "",
@@ -269,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             "trigger": trigger.bench_trigger(quick),
             "items": items.bench_items(quick),
             "files": files.bench_files(quick),
+            "collaboration": collaboration.bench_collaboration(quick),
         }
         broker.ensure()
         component_ms = results["per_message"]["figures"]["component"]["cpu_us"] / 1000

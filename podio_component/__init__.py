@@ -1,3 +1,3 @@
 """Podio component for elastic.io-style integration flows."""
 
-__version__ = "0.12.0"
+__version__ = "0.13.0"

@@ -112,15 +112,21 @@ class PodioHTTPError(PodioRequestError):
         note: str = "",
         retry_later: bool = False,
         may_have_acted: bool = False,
+        error_detail: str | None = None,
+        error_parameters: dict[str, object] | None = None,
     ) -> None:
         self.status = status
         self.error = error
+        self.error_detail = error_detail  # Podio's sub-code, such as alert.no_access.invite
+        self.error_parameters = error_parameters or {}
         self.description = description
         self.request_id = request_id
         self.retry_after = retry_after
         parts = [f"HTTP {status}"]
         if error:
             parts.append(f"error={error}")
+        if error_detail:
+            parts.append(f"error_detail={error_detail}")
         if description:
             parts.append(f"error_description={description!r}")
         if request_id:

@@ -39,7 +39,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("actions and triggers", ("actions", "triggers", "verify_credentials.py", "events.py")),
     ("step forms", ("forms",)),
     ("credentials and the platform contract", ("credentials", "contract")),
-    ("Podio items, webhooks and files", ("items", "webhooks", "files")),
+    (
+        "Podio items, webhooks, files and collaboration",
+        ("items", "webhooks", "files", "collaboration"),
+    ),
     ("talking to Podio and to the platform", ("podio", "platform")),
     (
         "ground",

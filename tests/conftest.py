@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 import responses
 
+from podio_component.collaboration.people import forget_contacts
 from podio_component.context import Context, bound
 from podio_component.credentials import forget_credentials
 from podio_component.credentials.store import CredentialStore
 from podio_component.emulator import Emulator
 from podio_component.emulator.platform.broker import answers
+from podio_component.forms.spaces import forget_space_lists
 from podio_component.settings import ENVIRONMENT_NAMES, environment, reload_environment
 from podio_component.webhooks import known
 from tests import broker
@@ -30,6 +32,8 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("PODIO_CREDENTIALS_DIR", str(tmp_path / "credentials"))
     reload_environment()
     forget_credentials()
+    forget_contacts()
+    forget_space_lists()
     known.forget()
     yield
     forget_credentials()

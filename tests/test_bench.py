@@ -30,6 +30,14 @@ def test_the_bench_harness_runs_and_writes_its_results(tmp_path: Path) -> None:
     waiting = results["waiting"]["420 wait 1 s"]
     assert waiting["component"]["calls"] == 2  # the hint costs exactly one extra call
     assert waiting["naive"]["calls"] > waiting["component"]["calls"]
+    assert results["collaboration"]["calls"] == {
+        "add_comment": 1,
+        "add_comment_external_id": 2,
+        "create_task": 1,
+        "create_task_external_id": 2,
+        "complete_task": 1,
+        "find_tasks_250": 3,
+    }
     assert printed_targets(result.stdout) <= printed_targets(PERFORMANCE.read_text())
 
 

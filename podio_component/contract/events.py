@@ -54,13 +54,15 @@ def emit_data(message: Mapping[str, Any]) -> None:
 EMIT_BEHAVIORS = ("emitIndividually", "emitPage")  # the steps' emitBehavior select
 
 
-def emit_each_or_page(bodies: Sequence[Mapping[str, Any]], per_page: bool) -> None:
+def emit_each_or_page(
+    bodies: Sequence[Mapping[str, Any]], per_page: bool, key: str = "items"
+) -> None:
     """Emit each body as a message of its own, or (per_page) all of them as one message
-    `{"items": [...]}`; nothing for none."""
+    `{key: [...]}`; nothing for none."""
     if not bodies:
         return
     if per_page:
-        emit_data(new_message({"items": list(bodies)}))
+        emit_data(new_message({key: list(bodies)}))
         return
     for body in bodies:
         emit_data(new_message(body))

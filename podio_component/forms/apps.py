@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from podio_component.credentials import connect
-
-SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "  # in the app list's labels
+from podio_component.forms.spaces import SEPARATOR, space_labels
 
 _kept: dict[tuple[str, ...], dict[str, str]] = {}
 _lock = threading.Lock()
@@ -23,10 +22,7 @@ def apps(cfg: Mapping[str, Any]) -> dict[str, str]:
     with _lock:
         if client.credential in _kept:
             return dict(_kept[client.credential])
-    spaces: dict[int, str] = {}
-    for org in client.request("GET", "/org/").json() or []:
-        for space in org.get("spaces") or []:
-            spaces[int(space["space_id"])] = f"{org['name']}{SEPARATOR}{space['name']}"
+    spaces = space_labels(client)
     listed = {}
     for app in client.request("GET", "/app/").json() or []:
         name = (app.get("config") or {}).get("name") or app.get("url_label") or app["app_id"]

@@ -63,8 +63,11 @@ class _StepConfig(BaseModel):
         return app_id(value)
 
 
-class ItemWriteConfig(_StepConfig):
-    """Create Item, Update Item, Upsert Item."""
+class WriteConfig(BaseModel):
+    """The options every write carries: Create Task, Complete Task, Reopen Task (and the
+    item writes)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     hook: bool = True  # Podio calls the app's webhooks for the change (Podio's default)
     silent: bool = False
@@ -84,6 +87,75 @@ class ItemWriteConfig(_StepConfig):
         return WriteOptions(self.hook, self.silent)
 
 
+class ItemWriteConfig(_StepConfig, WriteConfig):
+    """Create Item, Update Item, Upsert Item."""
+
+
+class _AlertInvite(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    alert_invite: bool = Field(False, alias="alertInvite")  # invite the people a mention names
+
+    @field_validator("alert_invite", mode="before")
+    @classmethod
+    def _alert_invite(cls, value: object) -> bool:
+        return yes_no(value, "alertInvite")
+
+    def invite(self) -> tuple[str, str]:
+        return ("alert_invite", "true" if self.alert_invite else "false")
+
+
+class CommentConfig(WriteConfig, _AlertInvite):
+    """Add Comment."""
+
+    def params(self) -> list[tuple[str, str]]:
+        return [*self.options.params(), self.invite()]
+
+
+class CreateStatusConfig(_AlertInvite):
+    """Create Status: Podio lists no hook or silent for it."""
+
+    space: int
+
+    @field_validator("space", mode="before")
+    @classmethod
+    def _space(cls, value: object) -> int:
+        return whole_number("space", given_text(value), 1, 2**63 - 1)
+
+
+class _Emitting(BaseModel):
+    """A finding step's emitBehavior and allowZeroResults."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
+    allow_zero_results: bool = Field(False, alias="allowZeroResults")
+
+    @field_validator("allow_zero_results", mode="before")
+    @classmethod
+    def _allow_zero_results(cls, value: object) -> bool:
+        return yes_no(value, "allowZeroResults")
+
+    @field_validator("emit_behavior", mode="before")
+    @classmethod
+    def _emit_behavior(cls, value: object) -> str:
+        return emit_behavior(value)
+
+    @property
+    def per_page(self) -> bool:
+        return self.emit_behavior == "emitPage"
+
+
+class FindTasksConfig(_Emitting):
+    max_tasks: int = Field(100, alias="maxTasks")
+
+    @field_validator("max_tasks", mode="before")
+    @classmethod
+    def _max_tasks(cls, value: object) -> int:
+        given = given_text(value)
+        return 100 if given is None else whole_number("maxTasks", given, 1, 10_000)
+
+
 class _FullItems(_StepConfig):
     full_items: bool = Field(False, alias="fullItems")
 
@@ -98,12 +170,10 @@ class _FullItems(_StepConfig):
         return FULL_ITEMS if self.full_items else None
 
 
-class FindItemsConfig(_FullItems):
+class FindItemsConfig(_FullItems, _Emitting):
     max_items: int = Field(100, alias="maxItems")
     sort_by: str | None = None
     sort_desc: bool = False
-    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
-    allow_zero_results: bool = Field(False, alias="allowZeroResults")
 
     @field_validator("max_items", mode="before")
     @classmethod
@@ -120,20 +190,6 @@ class FindItemsConfig(_FullItems):
     @classmethod
     def _sort_desc(cls, value: object) -> bool:
         return yes_no(value, "sort_desc")
-
-    @field_validator("allow_zero_results", mode="before")
-    @classmethod
-    def _allow_zero_results(cls, value: object) -> bool:
-        return yes_no(value, "allowZeroResults")
-
-    @field_validator("emit_behavior", mode="before")
-    @classmethod
-    def _emit_behavior(cls, value: object) -> str:
-        return emit_behavior(value)
-
-    @property
-    def per_page(self) -> bool:
-        return self.emit_behavior == "emitPage"
 
 
 class TriggerConfig(_FullItems):

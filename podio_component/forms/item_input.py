@@ -9,9 +9,7 @@ from typing import Any, NamedTuple
 
 from podio_component.credentials import connect
 from podio_component.errors import InputError
-from podio_component.files import api as files
-from podio_component.files import checks, sources
-from podio_component.files.checks import MAX_SIZE
+from podio_component.files import carried
 from podio_component.forms.configs import ItemWriteConfig
 from podio_component.items.app_fields import using
 from podio_component.items.fields import ITEM_KEYS, field_name
@@ -25,17 +23,11 @@ class ItemInput(NamedTuple):
     config: ItemWriteConfig
     item: dict[str, Any]  # item-level keys of the body, checked and in the form Podio takes
     values: dict[str, Any]  # field values of the body, in simple form
-    attachments: list[tuple[str, Mapping[str, Any]]]  # the message's, to upload and attach
+    attachments: carried.Carried  # the message's, to upload and attach
 
     def uploads(self) -> list[int]:
         """Each attachment uploaded to Podio (streamed); the new files' ids."""
-        uploaded = []
-        for name, attachment in self.attachments:
-            source = sources.from_attachment(name, attachment, None, MAX_SIZE)
-            with source.spool:
-                found = files.upload(self.client, source.spool, source.name, source.mimetype)
-            uploaded.append(int(found["file_id"]))
-        return uploaded
+        return carried.upload_each(self.client, self.attachments)
 
     @property
     def app_id(self) -> int:
@@ -78,11 +70,5 @@ def item_input(
     for name, required in item_keys.items():
         if required and name not in item:
             raise InputError(name, "is required")
-    wanted = item.pop("attachments", [])
-    chosen = sources.named(msg, "all" if wanted == ["all"] else wanted, "attachments")
-    have = sources.attachments(msg)
-    for name in chosen:  # checked before anything is sent
-        checks.mimetype(sources.upload_name(name, have[name]), f"attachments.{name}")
-        checks.declared_size(have[name].get("size"), MAX_SIZE, f"attachments.{name}")
-    listed = [(name, have[name]) for name in chosen]
+    listed = carried.chosen(msg, item.pop("attachments", []))  # checked before anything is sent
     return ItemInput(connect(cfg), config, item, values, listed)

@@ -1,11 +1,5 @@
-"""Item writes: a create that happens once, and an update that never overwrites a newer
-revision.
-
-Podio has no idempotency key, but an item's `external_id` can serve as one. A create that
-carries one first looks the ID up (so a redelivered message finds the item it made), and
-after a failure that Podio may have acted on (a 5xx, a dropped connection, a read timeout:
-the retry policy's verdict) it waits, looks again, and only creates again when the item is
-still absent, within the retries the credential allows.
+"""Item writes: a create that happens once (by the item's `external_id`, with the rule
+every create shares, `podio.once`), and an update that never overwrites a newer revision.
 """
 
 from __future__ import annotations
@@ -19,6 +13,7 @@ from podio_component.items import api
 from podio_component.items.api import WriteOptions
 from podio_component.items.fields import printable
 from podio_component.items.values import Write
+from podio_component.podio import once
 from podio_component.podio.client import PodioClient
 from podio_component.redaction import logger
 
@@ -90,14 +85,17 @@ def create_once(
     uploads: Callable[[], list[int]] | None = None,
 ) -> dict[str, Any]:
     """Create an item from a checked write (cleared fields left out) and return it as a
-    record marked `created`. With an external ID, once, whatever fails on the way: an item
-    that already carries it is returned unchanged (`created: false`; `looked_up` says the
-    caller has just found none), and a failure Podio may have acted on is recovered by
-    looking it up (`recovered: true`). `uploads` gives the ids of files uploaded for it, once
-    the item is known to be new."""
+    record marked `created`. With an external ID, once (`podio.once`): an item that already
+    carries it is returned unchanged (`created: false`; `looked_up` says the caller has just
+    found none), and one a lost try made is returned `recovered: true`. `uploads` gives the
+    ids of files uploaded for it, once the item is known to be new."""
     external_id = item.get("external_id")
+
+    def find() -> dict[str, Any] | None:
+        return find_by_external_id(client, app_id, str(external_id))
+
     if external_id is not None and not looked_up:
-        found = find_by_external_id(client, app_id, str(external_id))
+        found = find()
         if found is not None:  # made before (a redelivery, say): returned as it is
             return {**api.get_record(client, int(found["item_id"])), "created": False}
     fields = {k: v for k, v in with_links(client, write).items() if v != []}
@@ -105,40 +103,17 @@ def create_once(
     sent = [*body.get("file_ids", []), *(uploads() if uploads is not None else [])]
     if sent:  # uploaded once, before the first try: a recovery attaches, never uploads again
         body["file_ids"] = sent
-    if external_id is None:
-        try:
-            return attached(client, _created(client, app_id, body, options), sent)
-        except PodioComponentError as exc:
-            if exc.may_have_acted:
-                raise PodioComponentError(
-                    f"{exc.message}; the item may have been created: a create is not "
-                    "repeated once it may have reached Podio. Give it an external_id to "
-                    "make it safe to repeat"
-                ) from None
-            raise
-    budget = client.budget()
-    while True:
-        try:
-            return attached(client, _created(client, app_id, body, options), sent)
-        except PodioComponentError as exc:
-            if not exc.may_have_acted:
-                raise
-            seconds = budget.next_wait()
-            log.warning(
-                "creating the item with external_id %r failed ambiguously (%s); looking it "
-                "up in %.3g s",
-                external_id,
-                exc.message,
-                seconds,
-            )
-            budget.pause(seconds)
-            found = find_by_external_id(client, app_id, str(external_id))
-            if found is not None:
-                recovered = attached(client, api.get_record(client, int(found["item_id"])), sent)
-                return {**recovered, "created": True, "recovered": True}
-            if not budget.spend():
-                raise
-            # absent: Podio did not create it, so creating again is safe
+    what = "the item" if external_id is None else f"the item with external_id {external_id!r}"
+    made, how = once.create_once(
+        client,
+        what,
+        lambda: _created(client, app_id, body, options),
+        None if external_id is None else find,
+        looked_up=True,
+    )
+    if how == "recovered":
+        made = {**api.get_record(client, int(made["item_id"])), "created": True, "recovered": True}
+    return attached(client, made, sent)
 
 
 def attached(client: PodioClient, record: dict[str, Any], sent: list[int]) -> dict[str, Any]:

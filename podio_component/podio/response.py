@@ -97,7 +97,22 @@ class PodioResponse(NamedTuple):
             note=note,
             retry_later=retry_later,
             may_have_acted=may_have_acted,
+            error_detail=_short(envelope.get("error_detail")),
+            error_parameters=_parameters(envelope.get("error_parameters")),
         )
+
+
+def _parameters(given: object) -> dict[str, object]:
+    """Podio's error_parameters, its texts and lists of texts kept short."""
+    if not isinstance(given, Mapping):
+        return {}
+    kept: dict[str, object] = {}
+    for key, value in list(given.items())[:10]:
+        if isinstance(value, list):
+            kept[str(key)] = [_short(v) for v in value[:20]]
+        elif isinstance(value, int | str):
+            kept[str(key)] = _short(value) if isinstance(value, str) else value
+    return kept
 
 
 @lru_cache(maxsize=64)

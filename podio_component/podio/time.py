@@ -90,6 +90,31 @@ def moment(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def task_due(text: str) -> dict[str, str]:
+    """A task's due, as Podio takes it: a date alone is `due_date`; a date-time without a
+    zone is the credential user's own clock, `due_date` and `due_time`; one with a zone is
+    `due_on` in UTC. (An item's zone-less date-time is UTC instead: a task's due time is
+    what its assignee reads on their own clock.) ValueError for anything else."""
+    if is_day(text):
+        datetime.fromisoformat(text)  # a real day
+        return {"due_date": text}
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        return {"due_on": podio_utc(parsed)}
+    clock = f"{parsed.hour:02d}:{parsed.minute:02d}"
+    if parsed.second:
+        clock += f":{parsed.second:02d}"
+    return {"due_date": parsed.date().isoformat(), "due_time": clock}
+
+
+def task_due_read(task: dict[str, object]) -> str | None:
+    """A task's due, read back: the day for a task due on a day, else the UTC instant as ISO
+    8601 with Z."""
+    if task.get("due_date") and not task.get("due_time"):
+        return str(task["due_date"])
+    return iso_utc(task.get("due_on"))
+
+
 def date_header(value: str | None) -> int:
     """Podio's clock, from an answer's Date header, in seconds; 0 when there is none or it
     cannot be read (a proxy's, say)."""

@@ -591,7 +591,7 @@ def test_a_comment_moves_last_event_on_but_not_the_last_edit(emulator: Emulator)
     emulator.world.clock.freeze()
     before = items.view(5001)
     emulator.world.clock.advance(60)
-    items.comment(5001)
+    emulator.world.comments.create("item", 5001, {"value": "hello"})
     after = items.view(5001)
     assert after["last_event_on"] > before["last_event_on"]
     assert after["current_revision"] == before["current_revision"]

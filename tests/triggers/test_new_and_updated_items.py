@@ -76,7 +76,9 @@ def test_start_time_is_inclusive_and_comments_are_not_changes(frozen_emulator: E
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
     data, snapshot = poll(trigger, cfg_for(frozen_emulator, app="30", startTime=stamp), None)
     assert ids(data) == added  # the items at startTime itself, the seed's older ones not
-    frozen_emulator.world.items.comment(added[0])  # moves last_event_on, not the last edit
+    frozen_emulator.world.comments.create(
+        "item", added[0], {"value": "hi"}
+    )  # moves last_event_on, not the last edit
     later(frozen_emulator)
     assert poll(trigger, cfg_for(frozen_emulator, app="30", startTime=stamp), snapshot)[0] == []
 

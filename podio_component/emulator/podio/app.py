@@ -13,14 +13,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from podio_component.emulator.podio import views
+from podio_component.emulator.podio.collaboration_api import CollaborationApi
 from podio_component.emulator.podio.model import ApiError, Grant, rate_limit_text
-from podio_component.emulator.podio.revisions import Writer
-from podio_component.emulator.podio.world import PodioWorld
-from podio_component.emulator.web import Routes, json_response
-
-oauth_route = Routes()  # the token endpoint and friends: no token needed
-api_route = Routes()  # everything else: authenticated and counted against the rate limit
-LIMITED_ENDPOINTS = frozenset({"filter_items"})  # "rate limited" operations: lower ceiling
+from podio_component.emulator.podio.routing import (
+    BOOLEAN_PARAMS,
+    LIMITED_ENDPOINTS,
+    api_route,
+    flag,
+    json_object,
+    oauth_route,
+)
+from podio_component.emulator.web import json_response
 
 
 def envelope(request: Request, error: str, description: str) -> dict[str, Any]:
@@ -48,26 +51,6 @@ def error_response(request: Request, status: int, description: str) -> Response:
     return response
 
 
-BOOLEAN_PARAMS = ("hook", "silent", "mark_as_viewed", "alert_invite")
-_TRUE = ("1", "on", "true", "y", "yes")
-_FALSE = ("0", "false", "n", "no", "off")
-
-
-def flag(request: Request, name: str, default: bool) -> bool:
-    """A boolean query parameter, spelled as Podio accepts it (its 400 otherwise)."""
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if value.lower() in _TRUE or value.lower() in _FALSE:
-        return value.lower() in _TRUE
-    accepted = ", ".join(f"'{v}'" for v in (*_TRUE, *_FALSE))
-    raise ApiError(
-        400,
-        "invalid_value",
-        f'Invalid value "{value}" (string): must be {{{accepted}, True, False}}',
-    )
-
-
 def bearer_token(request: Request) -> str | None:
     """The token from `Authorization: OAuth2 <t>` or `Bearer <t>`, or the legacy oauth_token."""
     header = request.headers.get("Authorization", "")
@@ -88,11 +71,8 @@ def client_credentials(request: Request, params: dict[str, Any]) -> tuple[str, s
     )
 
 
-class PodioApp:
+class PodioApp(CollaborationApi):
     """Routes one request to its handler; every answer carries Podio's rate-limit headers."""
-
-    def __init__(self, world: PodioWorld) -> None:
-        self.world = world
 
     def __call__(self, request: Request) -> Response:
         ceiling = self.world.limits.rate_limit
@@ -114,9 +94,9 @@ class PodioApp:
                     flag(request, name, True)  # a malformed one is Podio's 400
                 response = handler(request, grant, **args)
         except ApiError as exc:
-            response = json_response(
-                envelope(request, exc.error, exc.description), exc.status, exc.headers
-            )
+            body = envelope(request, exc.error, exc.description)
+            body.update(error_detail=exc.detail, error_parameters=exc.parameters)
+            response = json_response(body, exc.status, exc.headers)
         except HTTPException:  # no route, or a method the route lacks: Podio says not_found
             response = json_response(
                 envelope(request, "not_found", "No matching operation could be found."), 404
@@ -125,12 +105,6 @@ class PodioApp:
         response.headers.setdefault("X-Rate-Limit-Remaining", str(remaining))
         response.headers.setdefault("X-Podio-Request-Id", _request_id(request))
         return response
-
-    def _writer(self, grant: Grant) -> Writer:
-        """Who a write is by, for its revision: the token's user or app, through its client."""
-        return Writer(
-            grant.ref_type, grant.ref_id, self.world.directory.client_number(grant.client_id)
-        )
 
     # ---- OAuth -------------------------------------------------------------------------
 
@@ -142,7 +116,7 @@ class PodioApp:
     def token_v2(self, request: Request) -> Response:
         if request.mimetype != "application/json":
             raise ApiError(400, "invalid_value", "Invalid value null (null): must be object")
-        return self._grant(request, _json_object(request))
+        return self._grant(request, json_object(request))
 
     @oauth_route("/mfa/verify", "POST")
     def mfa_verify(self, request: Request) -> Response:
@@ -226,15 +200,6 @@ class PodioApp:
             ]
         )
 
-    @api_route("/comment/item/<int:item_id>", "POST")
-    def comment(self, request: Request, grant: Grant, item_id: int) -> Response:
-        body = _json_object(request)
-        return json_response(self.world.items.comment(item_id, body, self._writer(grant)))
-
-    @api_route("/comment/<int:comment_id>", "GET")
-    def comment_view(self, request: Request, grant: Grant, comment_id: int) -> Response:
-        return json_response(self.world.items.comment_view(comment_id))
-
     @api_route("/item/<int:item_id>", "GET", "PUT", "DELETE")
     def item(self, request: Request, grant: Grant, item_id: int) -> Response:
         items = self.world.items
@@ -243,15 +208,15 @@ class PodioApp:
             return json_response(items.view(item_id, mark_as_viewed=viewed))
         hook = flag(request, "hook", True)
         if request.method == "PUT":
-            body = _json_object(request)
-            return json_response(items.update(item_id, body, self._writer(grant), hook))
-        items.delete(item_id, self._writer(grant), hook)
+            body = json_object(request)
+            return json_response(items.update(item_id, body, self.writer(grant), hook))
+        items.delete(item_id, self.writer(grant), hook)
         return Response(status=204)
 
     @api_route("/item/app/<int:app_id>", "POST")
     def create_item(self, request: Request, grant: Grant, app_id: int) -> Response:
-        body, hook = _json_object(request), flag(request, "hook", True)
-        return json_response(self.world.items.create(app_id, body, self._writer(grant), hook))
+        body, hook = json_object(request), flag(request, "hook", True)
+        return json_response(self.world.items.create(app_id, body, self.writer(grant), hook))
 
     @api_route("/item/<int:item_id>/revision", "GET")
     def revisions(self, request: Request, grant: Grant, item_id: int) -> Response:
@@ -275,7 +240,7 @@ class PodioApp:
     def hooks(self, request: Request, grant: Grant, ref_type: str, ref_id: int) -> Response:
         if request.method == "GET":
             return json_response(self.world.hooks.listed(ref_type, ref_id))
-        return json_response(self.world.hooks.create(ref_type, ref_id, _json_object(request)))
+        return json_response(self.world.hooks.create(ref_type, ref_id, json_object(request)))
 
     @api_route("/hook/<int:hook_id>", "DELETE")
     def hook(self, request: Request, grant: Grant, hook_id: int) -> Response:
@@ -289,14 +254,14 @@ class PodioApp:
 
     @api_route("/hook/<int:hook_id>/verify/validate", "POST")
     def validate_hook(self, request: Request, grant: Grant, hook_id: int) -> Response:
-        self.world.hooks.validate(hook_id, _json_object(request))
+        self.world.hooks.validate(hook_id, json_object(request))
         return Response(status=204)
 
     @api_route("/item/app/<int:app_id>/filter", "POST")
     def filter_items(self, request: Request, grant: Grant, app_id: int) -> Response:
         user = self.world.directory.users.get(grant.ref_id) if grant.ref_type == "user" else None
         zone = None if user is None else user.get("timezone")
-        found = self.world.items.filter(app_id, _json_object(request), zone, _bundle(request))
+        found = self.world.items.filter(app_id, json_object(request), zone, _bundle(request))
         return json_response(found)
 
     @api_route("/item/app/<int:app_id>/v2", "GET")
@@ -325,11 +290,11 @@ class PodioApp:
             raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
         body = {"fields": {field: value}}
         hook = flag(request, "hook", True)
-        return json_response(self.world.items.update(item_id, body, self._writer(grant), hook))
+        return json_response(self.world.items.update(item_id, body, self.writer(grant), hook))
 
     @api_route("/embed", "POST")
     def embed(self, request: Request, grant: Grant) -> Response:
-        return json_response(self.world.items.create_embed(_json_object(request).get("url")))
+        return json_response(self.world.items.create_embed(json_object(request).get("url")))
 
     @api_route("/file/<int:file_id>", "GET", "DELETE")
     def file(self, request: Request, grant: Grant, file_id: int) -> Response:
@@ -343,7 +308,7 @@ class PodioApp:
     @api_route("/file/<int:file_id>/attach", "POST")
     def attach_file(self, request: Request, grant: Grant, file_id: int) -> Response:
         """`{ref_type, ref_id}`: the file attached; to an item, it is a file.change."""
-        body = _json_object(request)
+        body = json_object(request)
         ref_type, ref_id = body.get("ref_type"), body.get("ref_id")
         if ref_type not in ("item", "task", "comment", "status", "space"):
             raise ApiError(400, "invalid_value", f"Invalid ref_type {ref_type!r}")
@@ -360,7 +325,7 @@ class PodioApp:
 
     @api_route("/file/<int:new_id>/replace", "POST")
     def replace_file(self, request: Request, grant: Grant, new_id: int) -> Response:
-        old_id = _json_object(request).get("old_file_id")
+        old_id = json_object(request).get("old_file_id")
         if not isinstance(old_id, int):
             raise ApiError(400, "invalid_value", "old_file_id must be an integer")
         with self.world.lock:
@@ -448,21 +413,9 @@ def _request_id(request: Request) -> str:
     return request.headers.get("X-Podio-Request-Id") or secrets.token_hex(4)
 
 
-def _json_object(request: Request) -> dict[str, Any]:
-    if not request.get_data():
-        raise ApiError(400, "invalid_value", "Invalid value null (null): must be object")
-    try:
-        body = json.loads(request.get_data())
-    except (ValueError, RecursionError):
-        raise ApiError(400, "invalid_value", "The body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_value", "Invalid value: must be object")
-    return body
-
-
 def _form_or_json(request: Request) -> dict[str, Any]:
     if request.mimetype == "application/json":
-        return _json_object(request)
+        return json_object(request)
     return dict(request.form.items())
 
 

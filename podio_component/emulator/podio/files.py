@@ -109,6 +109,15 @@ class Files:
                 if stored.get("item_id") == item_id
             ]
 
+    def on(self, ref_type: str, ref_id: int) -> list[dict[str, Any]]:
+        """The files attached to a task, comment, status or space."""
+        with self._lock:
+            return [
+                self.view(file_id)
+                for file_id, stored in self.stored.items()
+                if stored.get("attached_to") == (ref_type, ref_id)
+            ]
+
     def upload(self, source: IO[bytes], name: str, now: float) -> dict[str, Any]:
         """`POST /file/`: the bytes kept, the file not yet attached; Podio's 400 past 100 MB
         or for a type it refuses (as it tells a type: by the name)."""

@@ -66,8 +66,6 @@ class Items:
         # true plays podio-dotnet#34: a write's file_ids are taken and the files not attached
         self.drops_file_ids = False
         self.revisions = Revisions()
-        self.comments: dict[int, dict[str, Any]] = {}
-        self._next_comment = 60_001
         now = clock.now()
         for item in directory.seed_items:
             app = get(directory.apps, item["app_id"], "App")
@@ -290,46 +288,17 @@ class Items:
             self.embeds[embed_id] = embed
             return embed
 
-    def comment(
-        self, item_id: int, body: dict[str, Any] | None = None, by: Writer = WEB_USER
-    ) -> dict[str, Any]:
-        """POST /comment/item/{id}/ (`value`, `file_ids`): kept, readable with GET
-        /comment/{id}; it moves last_event_on, not the last edit."""
-        body = body or {}
-        value, file_ids = body.get("value", ""), body.get("file_ids") or []
-        if not isinstance(value, str) or not isinstance(file_ids, list):
-            raise ApiError(400, "invalid_value", "value must be text and file_ids a list")
+    def commented(self, item_id: int, comment_id: int) -> None:
+        """A comment was made on the item: it moves last_event_on, not the last edit, and
+        Podio's comment.create hook fires."""
         with self.lock:
             self.view(item_id)
-            files = [self.files.view(int(f)) for f in file_ids]
             item = self.stored[item_id]
-            now = self.clock.now()
-            item["last_event_on"] = timestamp(now)
+            item["last_event_on"] = timestamp(self.clock.now())
             item["comment_count"] = item.get("comment_count", 0) + 1
-            comment_id = self._next_comment
-            self._next_comment += 1
-            self.comments[comment_id] = {
-                "comment_id": comment_id,
-                "value": value,
-                "rich_value": value,
-                "ref": {"type": "item", "id": item_id},
-                "created_by": {**by.created_by(), "name": self._name(by)},
-                "created_via": by.created_via(),
-                "created_on": timestamp(now),
-                "files": files,
-            }
             self.changes.notify(
                 Change("comment.create", item["app_id"], item_id, {"comment_id": comment_id})
             )
-            return {"comment_id": comment_id}
-
-    def comment_view(self, comment_id: int) -> dict[str, Any]:
-        with self.lock:
-            return copy.deepcopy(get(self.comments, comment_id, "Comment"))
-
-    def _name(self, by: Writer) -> str:
-        user = self.directory.users.get(by.id) if by.kind == "user" else None
-        return str(user["name"]) if user else "App"
 
     # ---- writes ------------------------------------------------------------------------
 

@@ -18,13 +18,22 @@ class ApiError(Exception):
     """A Podio error answer; the WSGI layer turns it into Podio's error envelope."""
 
     def __init__(
-        self, status: int, error: str, description: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        error: str,
+        description: str,
+        headers: dict[str, str] | None = None,
+        *,
+        detail: str | None = None,
+        parameters: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{status} {error}: {description}")
         self.status = status
         self.error = error
         self.description = description
         self.headers = headers or {}
+        self.detail = detail  # the envelope's error_detail, a sub-code such as alert.no_access
+        self.parameters = parameters or {}
 
 
 def rate_limit_text(seconds: int) -> str:

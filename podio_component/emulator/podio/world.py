@@ -1,6 +1,6 @@
 """The emulated Podio as one object: the seed, the clock, one lock, OAuth, items, files, the
-change seam, webhooks and the hourly rate window. Pure Python with no HTTP; the WSGI layer turns
-ApiError into Podio's error envelope."""
+change seam, webhooks, people, comments, tasks, status messages and the hourly rate window.
+Pure Python with no HTTP; the WSGI layer turns ApiError into Podio's error envelope."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podio_component.emulator.podio.changes import Changes
+from podio_component.emulator.podio.comments import Comments
 from podio_component.emulator.podio.files import Files
 from podio_component.emulator.podio.hooks import Hooks
 from podio_component.emulator.podio.items import Items
@@ -20,11 +21,15 @@ from podio_component.emulator.podio.model import (
     Clock,
     Directory,
     Limits,
+    get,
     load_seed,
     rate_limit_text,
 )
 from podio_component.emulator.podio.oauth import OAuth
+from podio_component.emulator.podio.people import Made, People
 from podio_component.emulator.podio.seed import check_seed
+from podio_component.emulator.podio.statuses import Statuses
+from podio_component.emulator.podio.tasks import Tasks
 
 
 @dataclass
@@ -70,7 +75,27 @@ class PodioWorld:
             random.Random(tie_seed),  # noqa: S311 (an order to replay, not a secret)
         )
         self.hooks = Hooks(self.directory.apps, self.changes, self.lock)
+        self.people = People(self.directory)
+        made = Made(self.directory, self.people, self.files, self.clock, self.lock)
+        self.statuses = Statuses(made, self.items.create_embed)
+        self.tasks = Tasks(made, self.space_of)
+        self.comments = Comments(made, self.space_of, self.items.create_embed, self.items.commented)
         self._windows: dict[tuple[str, int, str], _Window] = {}
+
+    def space_of(self, ref_type: str, ref_id: int) -> int | None:
+        """The space an object is in (None for a task of no space); Podio's 404 if unknown."""
+        with self.lock:
+            if ref_type == "item":
+                return int(self.items.view(ref_id)["app"]["space_id"])
+            if ref_type == "task":
+                return self.tasks.view(ref_id)["space_id"]  # type: ignore[no-any-return]
+            if ref_type == "status":
+                return int(self.statuses.view(ref_id)["space_id"])
+            if ref_type == "app":
+                return int(get(self.directory.apps, ref_id, "App")["space_id"])
+            if ref_type == "space":
+                return int(get(self.directory.spaces, ref_id, "Space")["space_id"])
+            raise ApiError(404, "not_found", f"No object of type {ref_type}")
 
     def expire_all_tokens(self) -> None:
         self.oauth.expire_all_tokens()
