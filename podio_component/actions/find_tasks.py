@@ -44,12 +44,16 @@ def process(
     if "label" in body:
         filters.append(("label", str(label_id(client, body["label"]))))
     emitted = 0
+    # Whether Podio honours external_id is unverified: then every task is read and checked
+    most = config.max_tasks if external_id is None else None
     try:
-        for page in tasks.pages(client, filters, config.max_tasks):
-            # Podio's honouring of external_id is unverified: each task checked here too
+        for page in tasks.pages(client, filters, most):
             found = [t for t in page if external_id in (None, t.get("external_id"))]
+            found = found[: config.max_tasks - emitted]
             emit_each_or_page(found, config.per_page, key="tasks")
             emitted += len(found)
+            if emitted >= config.max_tasks:
+                break
     except PodioComponentError as exc:
         if emitted:
             raise PodioComponentError(

@@ -42,13 +42,13 @@ def flattened(answer: object) -> list[dict[str, Any]]:
 
 
 def pages(
-    client: PodioClient, filters: Params, most: int = 2**31
+    client: PodioClient, filters: Params, most: int | None = None
 ) -> Iterator[list[dict[str, Any]]]:
     """The tasks matching every filter, a page (one call) at a time, oldest first, until
     Podio has no more or `most` were read."""
     offset = 0
-    while offset < most:
-        limit = min(PAGE_LIMIT, most - offset)
+    while most is None or offset < most:
+        limit = PAGE_LIMIT if most is None else min(PAGE_LIMIT, most - offset)
         params = [
             *filters,
             ("sort_by", "created_on"),

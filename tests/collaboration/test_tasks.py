@@ -295,3 +295,17 @@ def test_a_bad_filter_is_named_and_nothing_is_sent(
         found(cfg_for(emulator), body)
     assert caught.value.field == field
     assert podio_calls(emulator) == 0
+
+
+@pytest.mark.parametrize("honoured", [True, False], ids=["filter-honours", "filter-ignores"])
+def test_find_by_external_id_reaches_past_max_tasks_when_podio_ignores_the_filter(
+    emulator: Emulator, honoured: bool
+) -> None:
+    world = emulator.world
+    world.tasks.filters_external_id = honoured
+    for n in range(150):
+        world.tasks.create({"text": f"other {n}"}, ("item", 5001))
+    world.tasks.create({"text": "wanted", "external_id": "w"}, ("item", 5001))
+    tasks = found(cfg_for(emulator, maxTasks="10"), {**ON_ITEM, "external_id": "w"})
+    assert [t["text"] for t in tasks] == ["wanted"]
+    assert emulator.log.count(*FILTER) == (1 if honoured else 2)
