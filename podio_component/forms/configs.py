@@ -123,18 +123,12 @@ class CreateStatusConfig(_AlertInvite):
         return whole_number("space", given_text(value), 1, 2**63 - 1)
 
 
-class _Emitting(BaseModel):
-    """A finding step's emitBehavior and allowZeroResults."""
+class _EmitBehavior(BaseModel):
+    """A step that emits each result or one message a page."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
-    allow_zero_results: bool = Field(False, alias="allowZeroResults")
-
-    @field_validator("allow_zero_results", mode="before")
-    @classmethod
-    def _allow_zero_results(cls, value: object) -> bool:
-        return yes_no(value, "allowZeroResults")
 
     @field_validator("emit_behavior", mode="before")
     @classmethod
@@ -144,6 +138,17 @@ class _Emitting(BaseModel):
     @property
     def per_page(self) -> bool:
         return self.emit_behavior == "emitPage"
+
+
+class _Emitting(_EmitBehavior):
+    """A finding step: its emitBehavior and allowZeroResults."""
+
+    allow_zero_results: bool = Field(False, alias="allowZeroResults")
+
+    @field_validator("allow_zero_results", mode="before")
+    @classmethod
+    def _allow_zero_results(cls, value: object) -> bool:
+        return yes_no(value, "allowZeroResults")
 
 
 class FindTasksConfig(_Emitting):
@@ -192,23 +197,17 @@ class FindItemsConfig(_FullItems, _Emitting):
         return yes_no(value, "sort_desc")
 
 
-class TriggerConfig(_FullItems):
+class TriggerConfig(_FullItems, _EmitBehavior):
     """New and Updated Items."""
 
     event: Literal["created", "updated"] = "updated"
     start_time: int | None = Field(None, alias="startTime")  # seconds since the epoch, UTC
     page_size: int = Field(100, alias="pageSize")
-    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
 
     @field_validator("event", mode="before")
     @classmethod
     def _event(cls, value: object) -> str:
         return choice("event", value, EVENTS, "updated")
-
-    @field_validator("emit_behavior", mode="before")
-    @classmethod
-    def _emit_behavior(cls, value: object) -> str:
-        return emit_behavior(value)
 
     @field_validator("page_size", mode="before")
     @classmethod
@@ -221,10 +220,6 @@ class TriggerConfig(_FullItems):
     def _start_time(cls, value: object) -> int | None:
         given = given_text(value)
         return None if given is None else start_second(given)
-
-    @property
-    def per_page(self) -> bool:
-        return self.emit_behavior == "emitPage"
 
 
 def start_second(value: object) -> int:
@@ -287,28 +282,16 @@ class ItemEventsConfig(_StepConfig):
         return "created" in self.events or "updated" in self.events
 
 
-class DownloadFilesConfig(BaseModel):
+class DownloadFilesConfig(_EmitBehavior):
     """Download Files."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    emit_behavior: str = Field("emitIndividually", alias="emitBehavior")
     max_size_mb: int = Field(100, alias="maxSize")
-
-    @field_validator("emit_behavior", mode="before")
-    @classmethod
-    def _emit_behavior(cls, value: object) -> str:
-        return emit_behavior(value)
 
     @field_validator("max_size_mb", mode="before")
     @classmethod
     def _max_size(cls, value: object) -> int:
         given = given_text(value)
         return 100 if given is None else whole_number("maxSize", given, 1, 100)
-
-    @property
-    def per_page(self) -> bool:
-        return self.emit_behavior == "emitPage"
 
     @property
     def max_bytes(self) -> int:
