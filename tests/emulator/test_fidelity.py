@@ -108,3 +108,13 @@ def test_the_routes_real_clients_use() -> None:
 
 def test_the_filter_reading_is_importable_where_the_docs_say() -> None:
     assert FilterReading.parse("exclusive,user").user_clock
+
+
+def test_a_comment_has_the_keys_of_the_captured_one() -> None:
+    item = json.loads((REAL / "item-get-go-350017179.json").read_text())
+    real = (item.get("body") or item)["comments"][0]
+    with Emulator() as emulator:
+        made = call(emulator, "POST", "/comment/item/5001/", json={"value": "hi"}).json()
+        listed = call(emulator, "GET", "/comment/item/5001/").json()
+    assert set(real) <= set(made) and listed == [made]
+    assert len(made["created_on"]) == len(real["created_on"])  # "2016-06-21 15:38:38"

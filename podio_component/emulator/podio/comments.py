@@ -57,6 +57,7 @@ class Comments(Made):
             for file_id in file_ids:
                 self.files.attach_to(file_id, "comment", comment_id)
             user = self.directory.users.get(by.id) if by.kind == "user" else None
+            author = {**by.created_by(), "name": user["name"] if user else "App"}
             self.stored[comment_id] = {
                 "comment_id": comment_id,
                 "value": value,
@@ -64,12 +65,15 @@ class Comments(Made):
                 "external_id": external_id,
                 "ref": {"type": ref_type, "id": ref_id},
                 "space_id": space_id,
-                "created_by": {**by.created_by(), "name": user["name"] if user else "App"},
+                "created_by": author,
+                "user": author,
                 "created_via": by.created_via(),
                 "created_on": timestamp(self.clock.now()),
                 "last_edit_on": None,
                 "files": files,
                 "embed": embed,
+                "embed_file": None,
+                "questions": [],
                 "like_count": 0,
                 "is_liked": False,
                 "rights": ["view", "update", "delete"],
