@@ -88,3 +88,9 @@ def whole_number(field: str, value: object, lowest: int, highest: int) -> int:
     if number is None or not lowest <= number <= highest:
         raise InputError(field, expected, given=value)
     return number
+
+
+def whole_number_or(default: int, field: str, value: object, lowest: int, highest: int) -> int:
+    """An optional whole-number field: blank or absent means `default`."""
+    given = given_text(value)
+    return default if given is None else whole_number(field, given, lowest, highest)

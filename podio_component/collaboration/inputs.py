@@ -21,9 +21,6 @@ class Ref(NamedTuple):
     def path(self) -> str:
         return f"{self.type}/{self.id}"
 
-    def view(self) -> dict[str, Any]:
-        return {"type": self.type, "id": self.id}
-
 
 def body_of(msg: object, keys: Collection[str]) -> dict[str, Any]:
     """The message body with blanks dropped; a key the action does not know is refused (a

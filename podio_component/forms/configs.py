@@ -12,7 +12,7 @@ from podio_component.contract.events import EMIT_BEHAVIORS
 from podio_component.errors import InputError
 from podio_component.items.api import FULL_ITEMS, WriteOptions
 from podio_component.podio.time import moment
-from podio_component.validation import choice, given_text, whole_number, yes_no
+from podio_component.validation import choice, given_text, whole_number, whole_number_or, yes_no
 
 EVENTS = ("created", "updated")
 
@@ -157,8 +157,7 @@ class FindTasksConfig(_Emitting):
     @field_validator("max_tasks", mode="before")
     @classmethod
     def _max_tasks(cls, value: object) -> int:
-        given = given_text(value)
-        return 100 if given is None else whole_number("maxTasks", given, 1, 10_000)
+        return whole_number_or(100, "maxTasks", value, 1, 10_000)
 
 
 class _FullItems(_StepConfig):
@@ -183,8 +182,7 @@ class FindItemsConfig(_FullItems, _Emitting):
     @field_validator("max_items", mode="before")
     @classmethod
     def _max_items(cls, value: object) -> int:
-        given = given_text(value)
-        return 100 if given is None else whole_number("maxItems", given, 1, 10_000)
+        return whole_number_or(100, "maxItems", value, 1, 10_000)
 
     @field_validator("sort_by", mode="before")
     @classmethod
@@ -212,8 +210,7 @@ class TriggerConfig(_FullItems, _EmitBehavior):
     @field_validator("page_size", mode="before")
     @classmethod
     def _page_size(cls, value: object) -> int:
-        given = given_text(value)
-        return 100 if given is None else whole_number("pageSize", given, 1, 500)
+        return whole_number_or(100, "pageSize", value, 1, 500)
 
     @field_validator("start_time", mode="before")
     @classmethod
@@ -268,8 +265,7 @@ class ItemEventsConfig(_StepConfig):
     @field_validator("catch_up_minutes", mode="before")
     @classmethod
     def _catch_up_minutes(cls, value: object) -> int:
-        given = given_text(value)
-        return 15 if given is None else whole_number("catchUpMinutes", given, 0, 1440)
+        return whole_number_or(15, "catchUpMinutes", value, 0, 1440)
 
     @property
     def hook_types(self) -> list[str]:
@@ -290,8 +286,7 @@ class DownloadFilesConfig(_EmitBehavior):
     @field_validator("max_size_mb", mode="before")
     @classmethod
     def _max_size(cls, value: object) -> int:
-        given = given_text(value)
-        return 100 if given is None else whole_number("maxSize", given, 1, 100)
+        return whole_number_or(100, "maxSize", value, 1, 100)
 
     @property
     def max_bytes(self) -> int:

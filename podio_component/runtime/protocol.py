@@ -59,21 +59,29 @@ def outgoing_headers(incoming: Mapping[str, Any], settings: SailorSettings) -> d
     return _present(
         {
             **incoming,
-            **settings.additional_headers,
+            **step_headers(settings),
             "parentMessageId": incoming.get("messageId"),
             "threadId": incoming.get("threadId"),
             "messageId": str(uuid.uuid4()),
-            "execId": settings.exec_id,
-            "taskId": settings.flow_id,
-            "workspaceId": settings.workspace_id,
-            "containerId": settings.container_id,
-            "userId": settings.user_id,
-            "stepId": settings.step_id,
-            "compId": settings.comp_id,
-            "function": settings.function,
             "start": now_ms(),
         }
     )
+
+
+def step_headers(settings: SailorSettings) -> dict[str, Any]:
+    """The step's own ids (and the additional headers its settings name), on every message
+    the runtime publishes."""
+    return {
+        **settings.additional_headers,
+        "execId": settings.exec_id,
+        "taskId": settings.flow_id,
+        "workspaceId": settings.workspace_id,
+        "containerId": settings.container_id,
+        "userId": settings.user_id,
+        "stepId": settings.step_id,
+        "compId": settings.comp_id,
+        "function": settings.function,
+    }
 
 
 def _present(headers: Mapping[str, Any]) -> dict[str, Any]:

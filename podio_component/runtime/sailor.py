@@ -91,17 +91,7 @@ class Sailor:
         """A failure of the start, published as an error message, as the Node.js runtime's
         reportError does (the ids in the headers, no input)."""
         settings = self.settings
-        headers = {
-            **settings.additional_headers,
-            "execId": settings.exec_id,
-            "taskId": settings.flow_id,
-            "workspaceId": settings.workspace_id,
-            "containerId": settings.container_id,
-            "userId": settings.user_id,
-            "stepId": settings.step_id,
-            "compId": settings.comp_id,
-            "function": settings.function,
-        }
+        headers = protocol.step_headers(settings)
         cipher = MessageCipher(settings.message_crypto_password, settings.message_crypto_iv)
         content, _ = protocol.error_body(
             cipher, error, None, 1, settings.outgoing_message_size_limit
