@@ -90,6 +90,11 @@ class _Outgoing:
     form: dict[str, str]
     item_id: int | None = None
     held_since: float = field(default_factory=time.monotonic)
+    # the faults it meets, decided when Podio queues it (not when it is sent, which runs
+    # behind the test that sets the next fault)
+    dropped: bool = False
+    times: int = 1
+    swapped: bool = False
 
 
 class Hooks:
@@ -228,6 +233,16 @@ class Hooks:
         outgoing = _Outgoing(url, {**dict(parse_qsl(parts.query)), **form}, item_id)
         with self._idle:
             self._busy += 1
+            faults = self.faults
+            if faults.drop:
+                faults.drop -= 1
+                outgoing.dropped = True
+            elif faults.repeat:
+                faults.repeat -= 1
+                outgoing.times = 2
+            if faults.swap and item_id is not None:
+                faults.swap -= 1
+                outgoing.swapped = True
         self._queue.put(outgoing)
         if self._thread is None:
             self._thread = threading.Thread(target=self._deliver, name="hook-deliveries")
@@ -247,8 +262,7 @@ class Hooks:
                 continue
             if outgoing is None:
                 return
-            if held is None and self.faults.swap and outgoing.item_id is not None:
-                self.faults.swap -= 1
+            if held is None and outgoing.swapped:
                 held = outgoing
                 continue
             self._post(session, outgoing)
@@ -265,13 +279,10 @@ class Hooks:
                 self._idle.notify_all()
 
     def _make(self, session: requests.Session, outgoing: _Outgoing) -> None:
-        if self.faults.drop:
-            self.faults.drop -= 1
+        if outgoing.dropped:
             self.delivered.append(Delivery(outgoing.url, outgoing.form, None, dropped=True))
             return
-        times = 2 if self.faults.repeat else 1
-        self.faults.repeat -= times - 1
-        for _ in range(times):
+        for _ in range(outgoing.times):
             try:
                 status = session.post(outgoing.url, data=outgoing.form, timeout=10).status_code
             except requests.RequestException:
